@@ -1,0 +1,45 @@
+# The two commands of the README: `make serve` and `make test`. Both install what is missing
+# first (scripts/setup.sh, idempotent), then build pkg/ when its sources changed.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
+PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
+
+.PHONY: help setup setup-browser build serve test test-rust test-wasm test-node test-browser clean
+
+help:
+	@echo "make serve   build pkg/ and serve the page on 127.0.0.1"
+	@echo "make test    every test: native Rust, wasm in Node, the npm package in Node, the page in Chromium"
+
+setup:
+	@scripts/setup.sh
+
+setup-browser:
+	@scripts/setup.sh --browser
+
+pkg/package.json: $(PKG_SOURCES) | setup
+	@scripts/build.sh
+
+build: pkg/package.json
+
+serve: build
+	@node scripts/serve.mjs
+
+test: setup-browser build test-rust test-wasm test-node test-browser
+
+test-rust:
+	cargo test --quiet
+
+test-wasm: setup
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(WASM_TEST_RUNNER) cargo test --target wasm32-unknown-unknown --test wasm
+
+test-node: build
+	node --test tests/node/
+
+test-browser: setup-browser build
+	node --test tests/browser/
+
+clean:
+	rm -rf pkg target test-output

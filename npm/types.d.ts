@@ -1,0 +1,150 @@
+/** A numeric precision: weights (and for fp8/fp4 also the KV cache) in this format. */
+export type Precision = "bf16" | "fp16" | "fp8" | "int8" | "int4" | "fp4";
+export type UseCase = "chat" | "code-completion" | "agent" | "rag" | "summarization" | "batch" | "custom";
+export type Metric = "ttft" | "tpot" | "itl" | "e2e";
+
+/** A custom model: only `paramsB` is required; the rest of the shape is derived in Llama-3 proportions. */
+export interface CustomModel {
+  id?: string;
+  paramsB: number;
+  activeParamsB?: number;
+  layers?: number;
+  hidden?: number;
+  heads?: number;
+  kvHeads?: number;
+  headDim?: number;
+  ffn?: number;
+  vocab?: number;
+  experts?: number;
+  expertsPerToken?: number;
+}
+
+/** A GPU. Memory in binary GB (80 GB = 80 x 2^30 bytes); bandwidths in 10^12 and 10^9 bytes/s. */
+export interface GpuSpec {
+  id?: string;
+  memoryGb: number;
+  memoryBandwidthTbS: number;
+  bf16Tflops: number;
+  fp8Tflops?: number;
+  int8Tops?: number;
+  fp4Tflops?: number;
+  interconnect?: string;
+  interconnectGbS?: number;
+  powerW?: number;
+  source?: string;
+}
+
+/** A token count, fixed or lognormal with a mean and coefficient of variation. */
+export type Lengths = number | { mean: number; cv?: number };
+
+/** Exactly one kind of load. `burstiness` is the CV of inter-arrival times (1 = Poisson). */
+export type Load =
+  | { requestsPerSecond: number; burstiness?: number }
+  | { requestsPerHour: number; burstiness?: number }
+  | { concurrency: number }
+  | { offline: true; requests?: number };
+
+export interface Slo {
+  metric: Metric;
+  /** Default 95. */
+  percentile?: number;
+  targetMs: number;
+}
+
+export interface Scenario {
+  useCase?: UseCase;
+  model: string | CustomModel;
+  fleet: { gpu: string | GpuSpec; count: number; pricePerGpuHour?: number };
+  workload: { promptTokens: Lengths; outputTokens: Lengths; load: Load };
+  slo?: Slo | Slo[];
+  precisions?: Precision[];
+  seed?: number;
+}
+
+/** A deployment; every field is optional and defaults are documented in the README. */
+export interface Config {
+  tensorParallel?: number;
+  replicas?: number;
+  precision?: Precision;
+  maxBatch?: number;
+  maxBatchedTokens?: number;
+}
+
+/** A deployment with every default filled in. */
+export interface Deployment {
+  tensorParallel: number;
+  replicas: number;
+  precision: Precision;
+  maxBatch: number;
+  maxBatchedTokens: number;
+}
+
+export interface MemoryPlan {
+  capacityGbPerGpu: number;
+  usableGbPerGpu: number;
+  weightsGbPerGpu: number;
+  reserveGbPerGpu: number;
+  kvCacheGbPerGpu: number;
+  kvBytesPerTokenPerGpu: number;
+  kvCapacityTokens: number;
+  weightsFit: boolean;
+}
+
+/** Roofline estimates without queueing (see `basis`). */
+export interface RooflineEstimate {
+  basis: string;
+  unloadedTtftMs: number;
+  unloadedTpotMs: number;
+  unloadedE2eMs: number;
+  maxRunningRequestsPerReplica: number;
+  maxOutputTokensPerSecond: number;
+  maxOutputTokensPerSecondPerGpu: number;
+  maxRequestsPerSecond: number;
+  offeredLoadUtilization?: number;
+}
+
+export interface Calibration {
+  memoryEfficiency: number;
+  computeEfficiency: number;
+  allreduceLatencyUs: number;
+  stepOverheadMs: number;
+}
+
+export interface Prediction {
+  config: Deployment;
+  gpusUsed: number;
+  feasible: boolean;
+  reasons: string[];
+  memory: MemoryPlan;
+  estimate?: RooflineEstimate;
+  calibration: Calibration;
+}
+
+export interface ModelSpec {
+  id: string;
+  paramsB: number;
+  activeParamsB: number;
+  layers: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ffn: number;
+  vocab: number;
+  experts?: number;
+  expertsPerToken?: number;
+  shapeDerived: boolean;
+  source: string;
+}
+
+export interface Catalog {
+  gpus: (Required<Pick<GpuSpec, "id" | "memoryGb" | "memoryBandwidthTbS" | "bf16Tflops" | "interconnect" | "interconnectGbS" | "source">> &
+    GpuSpec & { precisions: Precision[] })[];
+  models: ModelSpec[];
+  precisions: Precision[];
+}
+
+/** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */
+export interface InferplanError extends Error {
+  field: string;
+}

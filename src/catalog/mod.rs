@@ -1,0 +1,127 @@
+//! What an H200 or a Llama-3.1-70B is: the built-in GPUs, models and precisions, each figure
+//! with its source. Lookups by id are case-insensitive and a miss lists the valid ids.
+//! How those figures turn into time and memory is `perf`'s business, not this module's.
+
+mod gpus;
+mod models;
+mod precision;
+
+pub use gpus::GpuSpec;
+pub use models::{derive_dense_shape, CustomModel, ModelSpec, MAX_CUSTOM_PARAMS_B};
+pub use precision::Precision;
+
+use crate::error::Error;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// Memory sizes are binary gigabytes, as GPU datasheets, nvidia-smi and vLLM's logs count them.
+pub const BYTES_PER_GB: f64 = 1_073_741_824.0;
+
+/// Largest memory a custom GPU may declare, GB: well above any shipping accelerator.
+pub const MAX_GPU_MEMORY_GB: f64 = 100_000.0;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    pub gpus: Vec<GpuEntry>,
+    pub models: Vec<ModelSpec>,
+    pub precisions: Vec<Precision>,
+}
+
+/// A GPU as the catalog lists it: its figures and the precisions it can run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuEntry {
+    #[serde(flatten)]
+    pub spec: GpuSpec,
+    pub precisions: Vec<Precision>,
+}
+
+/// The built-in catalog, built once.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog {
+        gpus: gpus::builtin()
+            .into_iter()
+            .map(|spec| GpuEntry {
+                precisions: spec.supported_precisions(),
+                spec,
+            })
+            .collect(),
+        models: models::builtin(),
+        precisions: Precision::ALL.to_vec(),
+    })
+}
+
+/// Finds a built-in GPU by id (case-insensitive); `field` names the input for the error.
+pub fn find_gpu(field: &str, id: &str) -> Result<&'static GpuSpec, Error> {
+    let gpus = &catalog().gpus;
+    gpus.iter()
+        .map(|entry| &entry.spec)
+        .find(|gpu| gpu.id.eq_ignore_ascii_case(id.trim()))
+        .ok_or_else(|| Error::UnknownId {
+            field: field.to_string(),
+            kind: "GPU",
+            got: id.to_string(),
+            valid: gpus.iter().map(|entry| entry.spec.id.clone()).collect(),
+        })
+}
+
+/// Finds a built-in model by id (case-insensitive); `field` names the input for the error.
+pub fn find_model(field: &str, id: &str) -> Result<&'static ModelSpec, Error> {
+    let models = &catalog().models;
+    models
+        .iter()
+        .find(|model| model.id.eq_ignore_ascii_case(id.trim()))
+        .ok_or_else(|| Error::UnknownId {
+            field: field.to_string(),
+            kind: "model",
+            got: id.to_string(),
+            valid: models.iter().map(|model| model.id.clone()).collect(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_case_insensitive() {
+        assert_eq!(find_gpu("fleet.gpu", "h100-sxm").unwrap().id, "H100-SXM");
+        assert_eq!(find_model("model", "LLAMA-3.1-70b").unwrap().id, "Llama-3.1-70B");
+    }
+
+    #[test]
+    fn unknown_id_lists_the_valid_ones() {
+        let message = find_gpu("fleet.gpu", "H900").unwrap_err().to_string();
+        assert!(message.starts_with("fleet.gpu: unknown GPU \"H900\""), "{message}");
+        assert!(message.contains("H100-SXM") && message.contains("MI300X"), "{message}");
+    }
+
+    #[test]
+    fn a100_has_no_fp8_and_only_b200_has_fp4() {
+        assert!(!find_gpu("g", "A100-SXM-80GB").unwrap().supports(Precision::Fp8));
+        let with_fp4: Vec<_> = catalog()
+            .gpus
+            .iter()
+            .filter(|entry| entry.precisions.contains(&Precision::Fp4))
+            .map(|entry| entry.spec.id.as_str())
+            .collect();
+        assert_eq!(with_fp4, ["B200-SXM"]);
+    }
+
+    #[test]
+    fn mixtral_active_parameters_are_fewer_than_total() {
+        let mixtral = find_model("model", "Mixtral-8x7B").unwrap();
+        assert!(mixtral.active_params_b < mixtral.params_b / 3.0);
+    }
+
+    #[test]
+    fn derived_shape_is_close_to_llama_for_known_sizes() {
+        for (id, tolerance) in [("Llama-3.1-8B", 0), ("Llama-3.1-70B", 8), ("Llama-3.1-405B", 2)] {
+            let model = find_model("model", id).unwrap();
+            let (layers, _) = derive_dense_shape(model.params_b);
+            assert!(layers.abs_diff(model.layers) <= tolerance, "{id}: {layers} vs {}", model.layers);
+        }
+    }
+}

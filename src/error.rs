@@ -1,0 +1,105 @@
+//! The one error type of the core. Every variant carries the JSON path of the offending input
+//! (`workload.promptTokens`) and the value that was given, so `Display` can write a sentence a
+//! user can act on. Nothing in the core panics on user input; it returns one of these.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A value outside its allowed range: "fleet.count must be a positive integer, got -3".
+    InvalidValue {
+        field: String,
+        requirement: String,
+        got: String,
+    },
+    /// An identifier that is not in the catalog; the message lists the valid ones.
+    UnknownId {
+        field: String,
+        kind: &'static str,
+        got: String,
+        valid: Vec<String>,
+    },
+    /// Input that does not decode: wrong type, missing or unknown field, malformed JSON.
+    Malformed { field: String, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, requirement: impl Into<String>, got: impl fmt::Display) -> Self {
+        Error::InvalidValue {
+            field: field.into(),
+            requirement: requirement.into(),
+            got: got.to_string(),
+        }
+    }
+
+    /// The JSON path of the input the error is about ("" for the whole input).
+    pub fn field(&self) -> &str {
+        match self {
+            Error::InvalidValue { field, .. } | Error::UnknownId { field, .. } | Error::Malformed { field, .. } => field,
+        }
+    }
+
+    /// Decoding errors from serde, with the path where decoding stopped.
+    pub(crate) fn from_path_error<E: fmt::Display>(error: serde_path_to_error::Error<E>, root: &str) -> Self {
+        let path = error.path().to_string();
+        let field = match (root.is_empty(), path.as_str()) {
+            (_, ".") => root.to_string(),
+            (true, path) => path.to_string(),
+            (false, path) => format!("{root}.{path}"),
+        };
+        Error::Malformed {
+            field,
+            message: error.into_inner().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidValue { field, requirement, got } => write!(f, "{field} must be {requirement}, got {got}"),
+            Error::UnknownId { field, kind, got, valid } => {
+                write!(f, "{field}: unknown {kind} \"{got}\"; valid {kind}s: {}", valid.join(", "))
+            }
+            Error::Malformed { field, message } if field.is_empty() => write!(f, "{message}"),
+            Error::Malformed { field, message } => write!(f, "{field}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Range checks shared by every validator. Each names the field, the requirement and the
+/// limit in its error, and rejects NaN and infinities.
+pub(crate) mod check {
+    use super::{Error, Result};
+
+    /// A finite number in `(0, max]`.
+    pub fn positive(field: &str, value: f64, max: f64) -> Result<f64> {
+        if value.is_finite() && value > 0.0 && value <= max {
+            Ok(value)
+        } else {
+            Err(Error::invalid(field, format!("a positive number (at most {max})"), value))
+        }
+    }
+
+    /// A finite number in `[0, max]`.
+    pub fn non_negative(field: &str, value: f64, max: f64) -> Result<f64> {
+        if value.is_finite() && (0.0..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(Error::invalid(field, format!("a number from 0 to {max}"), value))
+        }
+    }
+
+    /// A whole number in `[1, max]`.
+    pub fn positive_integer(field: &str, value: f64, max: u32) -> Result<u32> {
+        if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= f64::from(max) {
+            Ok(value as u32)
+        } else {
+            Err(Error::invalid(field, format!("a positive integer (at most {max})"), value))
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! # inferplan
+//!
+//! For an LLM inference workload on given hardware: should the deployment optimise latency or
+//! throughput first, and what configuration should it run? inferplan models one engine
+//! iteration from first principles (weights, KV cache, FLOPs, tensor-parallel traffic), and
+//! answers for a fixed deployment with [`predict`].
+//!
+//! The core is pure Rust; `wasm.rs` is the only code that knows about JavaScript.
+//!
+//! ```
+//! use inferplan::{predict, Config, Scenario};
+//!
+//! let scenario = Scenario::from_json(r#"{
+//!     "model": "Llama-3.1-70B",
+//!     "fleet": { "gpu": "H100-SXM", "count": 4 },
+//!     "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "requestsPerSecond": 3 } }
+//! }"#)?;
+//! let prediction = predict(&scenario, &Config { precision: Some("fp8".into()), ..Config::default() })?;
+//! assert!(prediction.feasible);
+//! println!("{:.0} ms to first token", prediction.estimate.unwrap().unloaded_ttft_ms);
+//! # Ok::<(), inferplan::Error>(())
+//! ```
+
+pub mod catalog;
+mod error;
+pub mod perf;
+mod predict;
+pub mod scenario;
+
+/// The JavaScript exports (wasm32 only); public so the wasm tests can call them.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use catalog::{catalog, Catalog, GpuSpec, ModelSpec, Precision};
+pub use error::{Error, Result};
+pub use predict::{predict, predict_resolved, Prediction, RooflineEstimate};
+pub use scenario::{Config, Deployment, Scenario};
+
+/// The library's version (the crate version, also the npm package's).
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

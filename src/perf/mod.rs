@@ -1,0 +1,180 @@
+//! The analytic cost of one engine iteration (DESIGN §3), and what fits in memory.
+//!
+//! One iteration of a replica with tensor-parallel degree `t` runs `decode_seqs` sequences one
+//! token each and `prefill_tokens` prompt tokens, reading the KV cache of `kv_tokens_read`
+//! tokens. Its time is the slower of reading the bytes and doing the FLOPs (a roofline), plus
+//! the all-reduces of tensor parallelism and a fixed per-iteration overhead. Queueing, batching
+//! decisions and latency distributions belong to `sim`, not here.
+
+mod calibration;
+mod memory;
+
+pub use calibration::Calibration;
+pub use memory::{MemoryPlan, GPU_MEMORY_UTILIZATION};
+
+use crate::catalog::{GpuSpec, ModelSpec, Precision};
+use crate::scenario::Deployment;
+
+/// Activations cross the tensor-parallel all-reduce in 16 bits.
+const ACTIVATION_BYTES: f64 = 2.0;
+
+/// The work of one engine iteration.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Batch {
+    /// Prompt tokens prefilled in this iteration (all chunks together).
+    pub prefill_tokens: f64,
+    /// Sum over those prompt tokens of how many tokens each attends to (causal attention).
+    pub prefill_attended_tokens: f64,
+    /// Sequences whose prefill completes in this iteration (each samples a first token).
+    pub prefill_completions: f64,
+    /// Tokens already cached before this iteration's prefill chunks (read, and attended to).
+    pub prefill_cached_tokens: f64,
+    /// Running sequences that decode one token each.
+    pub decode_seqs: f64,
+    /// Sum of the decoding sequences' context lengths: the KV cache they read and attend to.
+    pub decode_context_tokens: f64,
+}
+
+impl Batch {
+    /// Adds a prefill chunk of `chunk_tokens` prompt tokens that starts after `cached_tokens`
+    /// of the same prompt are already in the KV cache.
+    pub fn add_prefill_chunk(&mut self, cached_tokens: f64, chunk_tokens: f64, completes: bool) {
+        self.prefill_tokens += chunk_tokens;
+        // Token i of the chunk (0-based) attends to cached + i + 1 tokens.
+        self.prefill_attended_tokens += chunk_tokens * (cached_tokens + (chunk_tokens + 1.0) / 2.0);
+        self.prefill_cached_tokens += cached_tokens;
+        if completes {
+            self.prefill_completions += 1.0;
+        }
+    }
+
+    /// Adds `seqs` decoding sequences whose contexts total `context_tokens`.
+    pub fn add_decode(&mut self, seqs: f64, context_tokens: f64) {
+        self.decode_seqs += seqs;
+        self.decode_context_tokens += context_tokens;
+    }
+}
+
+/// Per-GPU costs of a model deployed on a GPU at a tensor-parallel degree and precision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostModel {
+    tensor_parallel: f64,
+    /// Weights every iteration reads, per GPU (everything but the MoE experts and the input
+    /// embedding table, which is a gather of a few rows).
+    dense_weight_bytes: f64,
+    /// Bytes of one expert across all layers, per GPU (MoE only).
+    expert_weight_bytes: f64,
+    experts: f64,
+    experts_per_token: f64,
+    kv_bytes_per_token: f64,
+    /// 2 x the active parameters each token multiplies through (embedding and LM head aside), per GPU.
+    matmul_flops_per_token: f64,
+    /// QK^T and PV: 4 x layers x heads x head_dim FLOPs per attended token, per GPU.
+    attention_flops_per_attended_token: f64,
+    /// The LM head, per sampled sequence, per GPU.
+    lm_head_flops_per_sample: f64,
+    /// Two all-reduces per layer (after attention, after the MLP).
+    allreduces_per_step: f64,
+    /// Bytes each GPU sends per token per all-reduce: 2 (t-1)/t x hidden x 2 bytes (ring).
+    allreduce_bytes_per_token: f64,
+    peak_flops: f64,
+    memory_bytes_s: f64,
+    link_bytes_s: f64,
+    calibration: Calibration,
+}
+
+impl CostModel {
+    /// `precision` must be one the GPU supports (the config was resolved against it).
+    pub fn new(model: &ModelSpec, gpu: &GpuSpec, deployment: &Deployment, calibration: Calibration) -> CostModel {
+        let t = f64::from(deployment.tensor_parallel);
+        let precision = deployment.precision;
+        let weight_bytes = precision.weight_bytes_per_param();
+        let vocab_hidden = f64::from(model.vocab) * f64::from(model.hidden);
+        let (experts, experts_per_token) = match (model.experts, model.experts_per_token) {
+            (Some(e), Some(k)) if e > k => (f64::from(e), f64::from(k)),
+            _ => (0.0, 0.0),
+        };
+        // Total = shared + E x expert, active = shared + k x expert.
+        let expert_params = if experts > 0.0 {
+            (model.params_b - model.active_params_b) * 1e9 / (experts - experts_per_token)
+        } else {
+            0.0
+        };
+        let shared_params = model.params_b * 1e9 - experts * expert_params;
+        CostModel {
+            tensor_parallel: t,
+            dense_weight_bytes: (shared_params - vocab_hidden).max(0.0) * weight_bytes / t,
+            expert_weight_bytes: expert_params * weight_bytes / t,
+            experts,
+            experts_per_token,
+            kv_bytes_per_token: kv_bytes_per_token(model, deployment.tensor_parallel, precision),
+            matmul_flops_per_token: 2.0 * (model.active_params_b * 1e9 - 2.0 * vocab_hidden).max(0.0) / t,
+            attention_flops_per_attended_token: 4.0
+                * f64::from(model.layers)
+                * f64::from(model.heads)
+                * f64::from(model.head_dim)
+                / t,
+            lm_head_flops_per_sample: 2.0 * vocab_hidden / t,
+            allreduces_per_step: if t > 1.0 { 2.0 * f64::from(model.layers) } else { 0.0 },
+            allreduce_bytes_per_token: 2.0 * (t - 1.0) / t * f64::from(model.hidden) * ACTIVATION_BYTES,
+            // Resolution guarantees support; fall back to BF16 rather than panic.
+            peak_flops: gpu.peak_flops(precision).unwrap_or(gpu.bf16_tflops * 1e12),
+            memory_bytes_s: gpu.memory_bandwidth_bytes_s(),
+            link_bytes_s: gpu.interconnect_bytes_s(),
+            calibration,
+        }
+    }
+
+    pub fn kv_bytes_per_token(&self) -> f64 {
+        self.kv_bytes_per_token
+    }
+
+    /// Seconds one iteration takes.
+    pub fn step_time_s(&self, batch: &Batch) -> f64 {
+        let tokens = batch.prefill_tokens + batch.decode_seqs;
+        if tokens <= 0.0 {
+            return 0.0;
+        }
+        let c = &self.calibration;
+        let experts_touched = if self.experts > 0.0 {
+            // Each token routes to k of E experts: the chance an expert is untouched by all
+            // `tokens` is (1 - k/E)^tokens.
+            self.experts * (1.0 - (1.0 - self.experts_per_token / self.experts).powf(tokens))
+        } else {
+            0.0
+        };
+        let bytes = self.dense_weight_bytes
+            + experts_touched * self.expert_weight_bytes
+            + (batch.decode_context_tokens + batch.prefill_cached_tokens) * self.kv_bytes_per_token;
+        let memory_s = bytes / (self.memory_bytes_s * c.memory_efficiency);
+        let samples = batch.decode_seqs + batch.prefill_completions;
+        let flops = self.matmul_flops_per_token * tokens
+            + self.attention_flops_per_attended_token * (batch.prefill_attended_tokens + batch.decode_context_tokens)
+            + self.lm_head_flops_per_sample * samples;
+        let compute_s = flops / (self.peak_flops * c.compute_efficiency);
+        let comm_s = self.allreduces_per_step
+            * (c.allreduce_latency_us * 1e-6 + tokens * self.allreduce_bytes_per_token / self.link_bytes_s);
+        memory_s.max(compute_s) + comm_s + c.step_overhead_ms * 1e-3
+    }
+
+
+    pub fn tensor_parallel(&self) -> f64 {
+        self.tensor_parallel
+    }
+}
+
+/// Bytes of KV cache one token occupies on each GPU: keys and values for every layer, for the
+/// KV heads that GPU holds (GQA heads are split across the tensor-parallel group; a GPU always
+/// holds at least one, replicated when the degree exceeds the KV head count).
+pub fn kv_bytes_per_token(model: &ModelSpec, tensor_parallel: u32, precision: Precision) -> f64 {
+    let kv_heads_per_gpu = model.kv_heads.div_ceil(tensor_parallel).max(1);
+    2.0 * f64::from(model.layers)
+        * f64::from(kv_heads_per_gpu)
+        * f64::from(model.head_dim)
+        * precision.kv_bytes_per_element()
+}
+
+/// Bytes of weights each GPU holds.
+pub fn weight_bytes_per_gpu(model: &ModelSpec, tensor_parallel: u32, precision: Precision) -> f64 {
+    model.params_b * 1e9 * precision.weight_bytes_per_param() / f64::from(tensor_parallel)
+}

@@ -1,0 +1,56 @@
+//! The JavaScript boundary, and the only file that knows about it. Each export decodes its
+//! input, calls the pure core and encodes the output as plain objects; every failure becomes a
+//! JS `Error` whose message names the field, with the field's path also in `error.field`.
+
+use crate::{Config, Error, Scenario};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("../npm/types.d.ts");
+
+/// The library version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::version().to_string()
+}
+
+/// The built-in GPUs, models and precisions.
+#[wasm_bindgen(unchecked_return_type = "Catalog")]
+pub fn catalog() -> Result<JsValue, JsValue> {
+    to_js(crate::catalog())
+}
+
+/// Predicts memory, latency and throughput of one deployment (`config`, every field optional)
+/// under the scenario.
+#[wasm_bindgen(unchecked_return_type = "Prediction")]
+pub fn predict(
+    #[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
+) -> Result<JsValue, JsValue> {
+    let scenario: Scenario = from_js(scenario, "")?;
+    let config: Config = if config.is_undefined() || config.is_null() { Config::default() } else { from_js(config, "config")? };
+    let prediction = crate::predict(&scenario, &config).map_err(to_js_error)?;
+    to_js(&prediction)
+}
+
+/// Decodes a JS value, naming the path where decoding failed (under `root`).
+fn from_js<T: DeserializeOwned>(value: JsValue, root: &str) -> Result<T, JsValue> {
+    let deserializer = serde_wasm_bindgen::Deserializer::from(value);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| to_js_error(Error::from_path_error(error, root)))
+}
+
+/// Encodes as plain JSON-compatible objects (not Maps).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| to_js_error(Error::Malformed { field: String::new(), message: error.to_string() }))
+}
+
+/// A JS `Error` with the core error's sentence as its message and its JSON path as `field`.
+fn to_js_error(error: Error) -> JsValue {
+    let js_error = js_sys::Error::new(&error.to_string());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&js_error, &"field".into(), &error.field().into());
+    js_error.into()
+}

@@ -1,0 +1,76 @@
+// The page in headless Chromium (Debian's, never a downloaded one): it loads the wasm, computes
+// on input, shows a field-naming error beside the field, and recovers. Screenshots go to
+// test-output/ (git-ignored).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/serve.mjs";
+
+const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
+let server, url, browser, page;
+
+before(async () => {
+  await mkdir(OUTPUT, { recursive: true });
+  ({ server, url } = await startServer(0));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage();
+  page.on("pageerror", (error) => { throw error; });
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
+  console.log(`page: first answer ${Date.now() - started} ms after navigation`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const readNumber = async (selector) => Number((await page.textContent(selector)).replace(/[^0-9.]/g, ""));
+
+test("the default page shows computed memory, latency and throughput", async () => {
+  assert.equal(await page.textContent("#status"), "Feasible");
+  const ttft = await readNumber("#ttft");
+  const weights = await readNumber("#weights-gb");
+  const throughput = await readNumber("#max-tps");
+  assert.ok(ttft > 0 && Number.isFinite(ttft), `ttft ${ttft}`);
+  assert.ok(weights > 0, `weights ${weights}`);
+  assert.ok(throughput > 0, `throughput ${throughput}`);
+  await page.screenshot({ path: `${OUTPUT}page.png`, fullPage: true });
+});
+
+test("filling the form recomputes: a longer prompt takes longer to first token", async () => {
+  const before = await readNumber("#ttft");
+  await page.fill("#prompt-tokens", "8000");
+  await page.waitForFunction((old) => Number(document.querySelector("#ttft").textContent.replace(/[^0-9.]/g, "")) !== old, before);
+  assert.ok((await readNumber("#ttft")) > before);
+  await page.fill("#prompt-tokens", "1000");
+});
+
+test("a smaller GPU that cannot hold the weights says so with numbers", async () => {
+  await page.selectOption("#gpu", "L4");
+  await page.fill("#gpu-count", "1");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Infeasible");
+  assert.match(await page.textContent("#reasons"), /GB per GPU/);
+  await page.selectOption("#gpu", "H100-SXM");
+  await page.fill("#gpu-count", "4");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Feasible");
+});
+
+test("an invalid value shows its error beside the field and the page recovers", async () => {
+  await page.fill("#gpu-count", "-3");
+  await page.waitForFunction(() => document.querySelector("#gpu-count-error").textContent !== "");
+  assert.equal(await page.textContent("#gpu-count-error"), "fleet.count must be a positive integer (at most 4096), got -3");
+  assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), "true");
+  assert.match(await page.textContent("#error"), /fleet\.count/);
+  await page.screenshot({ path: `${OUTPUT}page-error.png`, fullPage: true });
+  await page.fill("#gpu-count", "8");
+  await page.waitForFunction(() => document.querySelector("#error").textContent === "");
+  assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), null);
+  assert.ok((await readNumber("#ttft")) > 0);
+});

@@ -1,0 +1,91 @@
+// The npm package in pkg/, used from Node the two ways the README shows.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import * as esm from "../../pkg/index.js";
+
+const require = createRequire(import.meta.url);
+const cjs = require("../../pkg");
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+const scenario = () => ({
+  model: "Llama-3.1-70B",
+  fleet: { gpu: "H100-SXM", count: 4 },
+  workload: { promptTokens: 1000, outputTokens: 200, load: { requestsPerSecond: 3 } },
+});
+
+test("require and import load the same instance", () => {
+  assert.equal(typeof cjs.predict, "function");
+  assert.equal(esm.predict, cjs.predict);
+  assert.equal(esm.version(), cjs.version());
+  assert.match(esm.version(), /^\d+\.\d+\.\d+/);
+});
+
+test("the README's one-liners work from the repository root", () => {
+  const viaRequire = execFileSync("node", ["-e", "console.log(require('./pkg').version())"], { cwd: ROOT }).toString().trim();
+  const viaImport = execFileSync(
+    "node", ["--input-type=module", "-e", "import {version} from './pkg/index.js'; console.log(version())"], { cwd: ROOT },
+  ).toString().trim();
+  assert.equal(viaRequire, esm.version());
+  assert.equal(viaImport, esm.version());
+});
+
+test("predict returns finite numbers for a feasible deployment", () => {
+  const prediction = esm.predict(scenario(), { precision: "fp8" });
+  assert.equal(prediction.feasible, true);
+  assert.equal(prediction.config.precision, "fp8");
+  for (const key of ["unloadedTtftMs", "unloadedTpotMs", "unloadedE2eMs", "maxOutputTokensPerSecond"]) {
+    assert.ok(Number.isFinite(prediction.estimate[key]) && prediction.estimate[key] > 0, key);
+  }
+  assert.ok(prediction.memory.weightsGbPerGpu > 0);
+});
+
+test("the config argument is optional", () => {
+  const withUndefined = esm.predict(scenario());
+  const withEmpty = esm.predict(scenario(), {});
+  assert.deepEqual(withUndefined, withEmpty);
+});
+
+test("weights that do not fit are infeasible with numbers, not an error", () => {
+  const prediction = esm.predict({ ...scenario(), fleet: { gpu: "L4", count: 1 } });
+  assert.equal(prediction.feasible, false);
+  assert.match(prediction.reasons[0], /GB per GPU/);
+});
+
+test("bad input throws an Error naming the field and the value", () => {
+  const bad = scenario();
+  bad.fleet.count = -3;
+  assert.throws(() => esm.predict(bad), (error) => {
+    assert.ok(error instanceof Error);
+    assert.equal(error.field, "fleet.count");
+    assert.equal(error.message, "fleet.count must be a positive integer (at most 4096), got -3");
+    return true;
+  });
+  const nan = scenario();
+  nan.workload.outputTokens = NaN;
+  assert.throws(() => esm.predict(nan), { message: /^workload\.outputTokens must be .* got NaN$/ });
+  assert.throws(() => esm.predict({ ...scenario(), model: "GPT-9" }), { message: /unknown model "GPT-9".*Llama-3\.1-8B/ });
+  assert.throws(() => esm.predict(scenario(), { tensorParallel: 3 }), { field: "config.tensorParallel" });
+  assert.throws(() => esm.predict("not an object"), { message: /expected struct Scenario|invalid type/ });
+  assert.throws(() => esm.predict(undefined), Error);
+});
+
+test("the instance keeps working after errors", () => {
+  assert.throws(() => esm.predict({}));
+  assert.equal(esm.predict(scenario()).feasible, true);
+});
+
+test("catalog lists every GPU and model of the design", () => {
+  const { gpus, models, precisions } = esm.catalog();
+  const gpuIds = gpus.map((gpu) => gpu.id);
+  for (const id of ["H100-SXM", "H100-PCIe", "H200-SXM", "A100-SXM-80GB", "L40S", "L4", "B200-SXM", "MI300X"]) {
+    assert.ok(gpuIds.includes(id), id);
+  }
+  const modelIds = models.map((model) => model.id);
+  for (const id of ["Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.3-70B", "Llama-3.1-405B", "Llama-2-70B", "Mixtral-8x7B", "Qwen2.5-72B"]) {
+    assert.ok(modelIds.includes(id), id);
+  }
+  assert.deepEqual(precisions, ["bf16", "fp16", "fp8", "int8", "int4", "fp4"]);
+  assert.ok(gpus.every((gpu) => typeof gpu.source === "string" && gpu.source.length > 0));
+});

@@ -1,0 +1,186 @@
+//! Bad input gets an error that names the field and the value, never a panic.
+
+use inferplan::{predict, Config, Error, Scenario};
+
+const SCENARIO: &str = r#"{
+    "useCase": "chat",
+    "model": "Llama-3.1-70B",
+    "fleet": { "gpu": "H100-SXM", "count": 4 },
+    "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "requestsPerSecond": 3 } },
+    "slo": { "metric": "ttft", "percentile": 95, "targetMs": 500 }
+}"#;
+
+/// The error for SCENARIO with `from` replaced by `to`, as (field, message).
+fn error_with(from: &str, to: &str) -> (String, String) {
+    let text = SCENARIO.replacen(from, to, 1);
+    assert_ne!(text, SCENARIO, "test replaces something");
+    let error = Scenario::from_json(&text)
+        .and_then(|scenario| predict(&scenario, &Config::default()))
+        .expect_err("invalid input is an error");
+    (error.field().to_string(), error.to_string())
+}
+
+fn config_error(config: &str) -> (String, String) {
+    let scenario = Scenario::from_json(SCENARIO).unwrap();
+    let error = Config::from_json(config)
+        .and_then(|config| predict(&scenario, &config))
+        .expect_err("invalid config is an error");
+    (error.field().to_string(), error.to_string())
+}
+
+#[test]
+fn the_reference_scenario_is_valid() {
+    let scenario = Scenario::from_json(SCENARIO).unwrap();
+    assert!(predict(&scenario, &Config::default()).unwrap().feasible);
+}
+
+#[test]
+fn negative_gpu_count_says_field_and_value() {
+    let (field, message) = error_with("\"count\": 4", "\"count\": -3");
+    assert_eq!(field, "fleet.count");
+    assert_eq!(message, "fleet.count must be a positive integer (at most 4096), got -3");
+}
+
+#[test]
+fn fractional_and_zero_counts_are_rejected() {
+    assert_eq!(error_with("\"count\": 4", "\"count\": 2.5").1, "fleet.count must be a positive integer (at most 4096), got 2.5");
+    assert_eq!(error_with("\"count\": 4", "\"count\": 0").0, "fleet.count");
+}
+
+#[test]
+fn zero_and_negative_lengths_are_rejected() {
+    let (field, message) = error_with("\"promptTokens\": 1000", "\"promptTokens\": 0");
+    assert_eq!(field, "workload.promptTokens");
+    assert!(message.ends_with("got 0"), "{message}");
+    let (field, _) = error_with("\"outputTokens\": 200", "\"outputTokens\": { \"mean\": -5, \"cv\": 1 }");
+    assert_eq!(field, "workload.outputTokens.mean");
+    let (field, _) = error_with("\"outputTokens\": 200", "\"outputTokens\": { \"mean\": 200, \"cv\": -1 }");
+    assert_eq!(field, "workload.outputTokens.cv");
+}
+
+#[test]
+fn huge_inputs_state_the_limit() {
+    let (field, message) = error_with("\"promptTokens\": 1000", "\"promptTokens\": 1e12");
+    assert_eq!(field, "workload.promptTokens");
+    assert!(message.contains("at most 1048576"), "{message}");
+    let (_, message) = error_with("\"count\": 4", "\"count\": 1e9");
+    assert!(message.contains("at most 4096"), "{message}");
+}
+
+#[test]
+fn unknown_ids_list_the_valid_ones() {
+    let (field, message) = error_with("\"Llama-3.1-70B\"", "\"Llama-9\"");
+    assert_eq!(field, "model");
+    assert!(message.contains("Llama-3.1-8B") && message.contains("Qwen2.5-72B"), "{message}");
+    let (field, message) = error_with("\"H100-SXM\"", "\"TPU\"");
+    assert_eq!(field, "fleet.gpu");
+    assert!(message.contains("B200-SXM"), "{message}");
+    let (field, message) = error_with("\"chat\"", "\"poetry\"");
+    assert_eq!(field, "useCase");
+    assert!(message.contains("summarization"), "{message}");
+    let (field, _) = error_with("\"ttft\"", "\"latency\"");
+    assert_eq!(field, "slo.metric");
+}
+
+#[test]
+fn ids_are_case_insensitive() {
+    let text = SCENARIO.replace("Llama-3.1-70B", "llama-3.1-70b").replace("H100-SXM", "h100-sxm");
+    assert!(Scenario::from_json(&text).and_then(|s| predict(&s, &Config::default())).is_ok());
+}
+
+#[test]
+fn wrong_types_and_unknown_fields_name_their_path() {
+    let (field, message) = error_with("\"promptTokens\": 1000", "\"promptTokens\": \"lots\"");
+    assert_eq!(field, "workload.promptTokens");
+    assert!(message.contains("expected a token count"), "{message}");
+    let (field, message) = error_with("\"count\": 4", "\"count\": 4, \"colour\": \"green\"");
+    assert_eq!(field, "fleet.colour");
+    assert!(message.contains("unknown field `colour`"), "{message}");
+}
+
+#[test]
+fn malformed_json_is_an_error_not_a_panic() {
+    for text in ["", "{", "[1,2]", "null", "{\"model\": }", &SCENARIO[..SCENARIO.len() / 2]] {
+        assert!(matches!(Scenario::from_json(text), Err(Error::Malformed { .. })), "{text:?}");
+    }
+}
+
+#[test]
+fn load_needs_exactly_one_kind() {
+    let (field, message) = error_with("{ \"requestsPerSecond\": 3 }", "{ \"requestsPerSecond\": 3, \"concurrency\": 8 }");
+    assert_eq!(field, "workload.load");
+    assert!(message.ends_with("got requestsPerSecond and concurrency"), "{message}");
+    let (_, message) = error_with("{ \"requestsPerSecond\": 3 }", "{}");
+    assert!(message.ends_with("got none"), "{message}");
+    let (field, _) = error_with("{ \"requestsPerSecond\": 3 }", "{ \"concurrency\": 8, \"burstiness\": 2 }");
+    assert_eq!(field, "workload.load.burstiness");
+}
+
+#[test]
+fn every_load_kind_is_accepted() {
+    for load in [
+        r#"{ "requestsPerSecond": 3, "burstiness": 2 }"#,
+        r#"{ "requestsPerHour": 10000 }"#,
+        r#"{ "concurrency": 32 }"#,
+        r#"{ "offline": true, "requests": 500 }"#,
+    ] {
+        let scenario = Scenario::from_json(&SCENARIO.replace(r#"{ "requestsPerSecond": 3 }"#, load)).unwrap();
+        assert!(predict(&scenario, &Config::default()).is_ok(), "{load}");
+    }
+}
+
+#[test]
+fn slo_percentile_must_be_inside_0_100() {
+    let (field, message) = error_with("\"percentile\": 95", "\"percentile\": 100");
+    assert_eq!(field, "slo.percentile");
+    assert!(message.ends_with("got 100"), "{message}");
+    let text = SCENARIO.replace(
+        r#""slo": { "metric": "ttft", "percentile": 95, "targetMs": 500 }"#,
+        r#""slo": [{ "metric": "ttft", "targetMs": 500 }, { "metric": "itl", "targetMs": -1 }]"#,
+    );
+    let error = Scenario::from_json(&text).and_then(|s| predict(&s, &Config::default())).unwrap_err();
+    assert_eq!(error.field(), "slo[1].targetMs");
+}
+
+#[test]
+fn tensor_parallel_must_divide_the_gpu_count() {
+    let (field, message) = config_error(r#"{ "tensorParallel": 3 }"#);
+    assert_eq!(field, "config.tensorParallel");
+    assert_eq!(message, "config.tensorParallel must be a divisor of fleet.count (4), got 3");
+    let (field, _) = config_error(r#"{ "tensorParallel": 8 }"#);
+    assert_eq!(field, "config.tensorParallel");
+    let (field, message) = config_error(r#"{ "tensorParallel": 2, "replicas": 3 }"#);
+    assert_eq!(field, "config.replicas");
+    assert!(message.contains("at most 2"), "{message}");
+}
+
+#[test]
+fn unsupported_precision_names_what_the_gpu_supports() {
+    let scenario = Scenario::from_json(&SCENARIO.replace("H100-SXM", "A100-SXM-80GB")).unwrap();
+    let error = predict(&scenario, &Config::from_json(r#"{ "precision": "fp8" }"#).unwrap()).unwrap_err();
+    assert_eq!(error.field(), "config.precision");
+    assert!(error.to_string().contains("bf16, fp16, int8, int4"), "{error}");
+    let (field, _) = config_error(r#"{ "precision": "fp9" }"#);
+    assert_eq!(field, "config.precision");
+}
+
+#[test]
+fn custom_model_needs_a_sensible_size() {
+    let (field, message) = error_with("\"Llama-3.1-70B\"", "{ \"paramsB\": -1 }");
+    assert_eq!(field, "model.paramsB");
+    assert!(message.ends_with("got -1"), "{message}");
+    let (field, _) = error_with("\"Llama-3.1-70B\"", "{ \"paramsB\": 10, \"experts\": 8 }");
+    assert_eq!(field, "model.expertsPerToken");
+    let (field, _) = error_with("\"Llama-3.1-70B\"", "{ \"paramsB\": 10, \"activeParamsB\": 2 }");
+    assert_eq!(field, "model.activeParamsB");
+}
+
+#[test]
+fn custom_gpu_figures_are_checked() {
+    let (field, message) = error_with(
+        "\"H100-SXM\"",
+        "{ \"memoryGb\": 80, \"memoryBandwidthTbS\": 0, \"bf16Tflops\": 900 }",
+    );
+    assert_eq!(field, "fleet.gpu.memoryBandwidthTbS");
+    assert!(message.ends_with("got 0"), "{message}");
+}
