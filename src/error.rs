@@ -37,7 +37,9 @@ impl Error {
     /// The JSON path of the input the error is about ("" for the whole input).
     pub fn field(&self) -> &str {
         match self {
-            Error::InvalidValue { field, .. } | Error::UnknownId { field, .. } | Error::Malformed { field, .. } => field,
+            Error::InvalidValue { field, .. } | Error::UnknownId { field, .. } | Error::Malformed { field, .. } => {
+                field
+            }
         }
     }
 
@@ -59,9 +61,22 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidValue { field, requirement, got } => write!(f, "{field} must be {requirement}, got {got}"),
-            Error::UnknownId { field, kind, got, valid } => {
-                write!(f, "{field}: unknown {kind} \"{got}\"; valid {kind}s: {}", valid.join(", "))
+            Error::InvalidValue {
+                field,
+                requirement,
+                got,
+            } => write!(f, "{field} must be {requirement}, got {got}"),
+            Error::UnknownId {
+                field,
+                kind,
+                got,
+                valid,
+            } => {
+                write!(
+                    f,
+                    "{field}: unknown {kind} \"{got}\"; valid {kind}s: {}",
+                    valid.join(", ")
+                )
             }
             Error::Malformed { field, message } if field.is_empty() => write!(f, "{message}"),
             Error::Malformed { field, message } => write!(f, "{field}: {message}"),
@@ -81,7 +96,11 @@ pub(crate) mod check {
         if value.is_finite() && value > 0.0 && value <= max {
             Ok(value)
         } else {
-            Err(Error::invalid(field, format!("a positive number (at most {max})"), value))
+            Err(Error::invalid(
+                field,
+                format!("a positive number (at most {max})"),
+                value,
+            ))
         }
     }
 
@@ -99,7 +118,11 @@ pub(crate) mod check {
         if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= f64::from(max) {
             Ok(value as u32)
         } else {
-            Err(Error::invalid(field, format!("a positive integer (at most {max})"), value))
+            Err(Error::invalid(
+                field,
+                format!("a positive integer (at most {max})"),
+                value,
+            ))
         }
     }
 }

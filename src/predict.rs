@@ -55,7 +55,9 @@ const ROOFLINE_BASIS: &str = "roofline estimate without queueing: unloaded laten
 /// Evaluates `config` for `scenario`.
 pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
     let scenario = scenario.resolve()?;
-    let deployment = config.resolve(&scenario, |degrees, template| default_tensor_parallel(&scenario, degrees, template))?;
+    let deployment = config.resolve(&scenario, |degrees, template| {
+        default_tensor_parallel(&scenario, degrees, template)
+    })?;
     Ok(predict_resolved(&scenario, &deployment))
 }
 
@@ -63,18 +65,28 @@ pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
 /// KV cache holds a full batch of requests (`maxBatch` x (prompt + output) tokens), else the
 /// smallest at which the weights fit, else the largest valid degree.
 fn default_tensor_parallel(scenario: &Resolved, degrees: &[u32], template: &Deployment) -> u32 {
-    let full_batch_tokens =
-        f64::from(template.max_batch) * (scenario.prompt_tokens.mean + scenario.output_tokens.mean);
+    let full_batch_tokens = f64::from(template.max_batch) * (scenario.prompt_tokens.mean + scenario.output_tokens.mean);
     let plans: Vec<(u32, MemoryPlan)> = degrees
         .iter()
         .map(|&tensor_parallel| {
-            let candidate = Deployment { tensor_parallel, ..*template };
-            (tensor_parallel, MemoryPlan::new(&scenario.model, &scenario.gpu, &candidate))
+            let candidate = Deployment {
+                tensor_parallel,
+                ..*template
+            };
+            (
+                tensor_parallel,
+                MemoryPlan::new(&scenario.model, &scenario.gpu, &candidate),
+            )
         })
         .collect();
-    let roomy = plans.iter().find(|(_, plan)| plan.weights_fit && plan.kv_capacity_tokens as f64 >= full_batch_tokens);
+    let roomy = plans
+        .iter()
+        .find(|(_, plan)| plan.weights_fit && plan.kv_capacity_tokens as f64 >= full_batch_tokens);
     let fitting = plans.iter().find(|(_, plan)| plan.weights_fit);
-    roomy.or(fitting).or(plans.last()).map_or(1, |(tensor_parallel, _)| *tensor_parallel)
+    roomy
+        .or(fitting)
+        .or(plans.last())
+        .map_or(1, |(tensor_parallel, _)| *tensor_parallel)
 }
 
 /// Evaluates a checked deployment.
@@ -145,7 +157,11 @@ fn roofline(scenario: &Resolved, deployment: &Deployment, memory: &MemoryPlan, c
     // (a running sequence holds prompt + output/2 tokens on average) and by the token budget.
     let by_kv = memory.kv_capacity_tokens as f64 / (prompt + output / 2.0);
     let by_budget = budget / (1.0 + prompt / output);
-    let running = f64::from(deployment.max_batch).min(by_kv).min(by_budget).floor().max(1.0);
+    let running = f64::from(deployment.max_batch)
+        .min(by_kv)
+        .min(by_budget)
+        .floor()
+        .max(1.0);
     let mut saturated = Batch::default();
     saturated.add_decode(running, running * (prompt + output / 2.0));
     let prompts_per_step = running / output;
@@ -156,7 +172,9 @@ fn roofline(scenario: &Resolved, deployment: &Deployment, memory: &MemoryPlan, c
     let replicas = f64::from(deployment.replicas);
     let max_output_tokens_per_second = running / step_s * replicas;
     let offered_load_utilization = match scenario.load {
-        LoadKind::Open { requests_per_second, .. } => Some(requests_per_second * output / max_output_tokens_per_second),
+        LoadKind::Open {
+            requests_per_second, ..
+        } => Some(requests_per_second * output / max_output_tokens_per_second),
         LoadKind::Closed { .. } | LoadKind::Offline { .. } => None,
     };
     RooflineEstimate {

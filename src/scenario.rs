@@ -230,9 +230,10 @@ impl Config {
 pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str, root: &str) -> Result<T> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| Error::from_path_error(e, root))?;
-    deserializer
-        .end()
-        .map_err(|e| Error::Malformed { field: root.to_string(), message: e.to_string() })?;
+    deserializer.end().map_err(|e| Error::Malformed {
+        field: root.to_string(),
+        message: e.to_string(),
+    })?;
     Ok(value)
 }
 
@@ -445,7 +446,11 @@ fn resolve_precisions(ids: &[String], gpu: &GpuSpec) -> Result<Vec<Precision>> {
         let supported: Vec<&str> = gpu.supported_precisions().iter().map(|p| p.id()).collect();
         return Err(Error::invalid(
             "precisions",
-            format!("a list with at least one precision {} supports ({})", gpu.id, supported.join(", ")),
+            format!(
+                "a list with at least one precision {} supports ({})",
+                gpu.id,
+                supported.join(", ")
+            ),
             format!("[{}]", ids.join(", ")),
         ));
     }
@@ -482,19 +487,31 @@ impl Load {
             return Err(Error::invalid(
                 field,
                 "exactly one of requestsPerSecond, requestsPerHour, concurrency or offline",
-                if given.is_empty() { "none".to_string() } else { given.join(" and ") },
+                if given.is_empty() {
+                    "none".to_string()
+                } else {
+                    given.join(" and ")
+                },
             ));
         }
         let path = |name: &str| format!("{field}.{name}");
         let open_loop = self.requests_per_second.is_some() || self.requests_per_hour.is_some();
         if !open_loop {
             if let Some(burstiness) = self.burstiness {
-                return Err(Error::invalid(path("burstiness"), "left out unless the load is a request rate", burstiness));
+                return Err(Error::invalid(
+                    path("burstiness"),
+                    "left out unless the load is a request rate",
+                    burstiness,
+                ));
             }
         }
         if self.offline.is_none() {
             if let Some(requests) = self.requests {
-                return Err(Error::invalid(path("requests"), "left out unless the load is offline", requests));
+                return Err(Error::invalid(
+                    path("requests"),
+                    "left out unless the load is offline",
+                    requests,
+                ));
             }
         }
         let burstiness = || check::non_negative(&path("burstiness"), self.burstiness.unwrap_or(1.0), MAX_CV);
@@ -517,7 +534,11 @@ impl Load {
             });
         }
         if self.offline != Some(true) {
-            return Err(Error::invalid(path("offline"), "true (leave it out for an online load)", "false"));
+            return Err(Error::invalid(
+                path("offline"),
+                "true (leave it out for an online load)",
+                "false",
+            ));
         }
         let requests = match self.requests {
             None => DEFAULT_OFFLINE_REQUESTS,
@@ -540,7 +561,11 @@ impl Slo {
             })?;
         let percentile = self.percentile.unwrap_or(DEFAULT_PERCENTILE);
         if !(percentile.is_finite() && percentile > 0.0 && percentile < 100.0) {
-            return Err(Error::invalid(format!("{field}.percentile"), "between 0 and 100 (exclusive)", percentile));
+            return Err(Error::invalid(
+                format!("{field}.percentile"),
+                "between 0 and 100 (exclusive)",
+                percentile,
+            ));
         }
         Ok(SloTarget {
             metric,

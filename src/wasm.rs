@@ -29,7 +29,11 @@ pub fn predict(
     #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
     let scenario: Scenario = from_js(scenario, "")?;
-    let config: Config = if config.is_undefined() || config.is_null() { Config::default() } else { from_js(config, "config")? };
+    let config: Config = if config.is_undefined() || config.is_null() {
+        Config::default()
+    } else {
+        from_js(config, "config")?
+    };
     let prediction = crate::predict(&scenario, &config).map_err(to_js_error)?;
     to_js(&prediction)
 }
@@ -44,7 +48,12 @@ fn from_js<T: DeserializeOwned>(value: JsValue, root: &str) -> Result<T, JsValue
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| to_js_error(Error::Malformed { field: String::new(), message: error.to_string() }))
+        .map_err(|error| {
+            to_js_error(Error::Malformed {
+                field: String::new(),
+                message: error.to_string(),
+            })
+        })
 }
 
 /// A JS `Error` with the core error's sentence as its message and its JSON path as `field`.

@@ -32,7 +32,10 @@ fn weights_that_do_not_fit_are_infeasible_with_the_numbers() {
     assert!(!prediction.feasible);
     assert!(prediction.estimate.is_none());
     let reason = &prediction.reasons[0];
-    assert!(reason.contains("131.4 GB per GPU") && reason.contains("72.0 GB"), "{reason}");
+    assert!(
+        reason.contains("131.4 GB per GPU") && reason.contains("72.0 GB"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -57,10 +60,22 @@ fn more_tensor_parallelism_lowers_unloaded_latency() {
 
 #[test]
 fn slower_links_make_tensor_parallelism_cost_more() {
-    let nvlink = run(&scenario("\"Llama-3.1-8B\"", "H100-SXM", 4), r#"{ "tensorParallel": 4 }"#);
-    let pcie = run(&scenario("\"Llama-3.1-8B\"", "H100-PCIe", 4), r#"{ "tensorParallel": 4 }"#);
-    let nvlink_tp1 = run(&scenario("\"Llama-3.1-8B\"", "H100-SXM", 4), r#"{ "tensorParallel": 1 }"#);
-    let pcie_tp1 = run(&scenario("\"Llama-3.1-8B\"", "H100-PCIe", 4), r#"{ "tensorParallel": 1 }"#);
+    let nvlink = run(
+        &scenario("\"Llama-3.1-8B\"", "H100-SXM", 4),
+        r#"{ "tensorParallel": 4 }"#,
+    );
+    let pcie = run(
+        &scenario("\"Llama-3.1-8B\"", "H100-PCIe", 4),
+        r#"{ "tensorParallel": 4 }"#,
+    );
+    let nvlink_tp1 = run(
+        &scenario("\"Llama-3.1-8B\"", "H100-SXM", 4),
+        r#"{ "tensorParallel": 1 }"#,
+    );
+    let pcie_tp1 = run(
+        &scenario("\"Llama-3.1-8B\"", "H100-PCIe", 4),
+        r#"{ "tensorParallel": 1 }"#,
+    );
     let gain = |tp1: &Prediction, tp4: &Prediction| {
         tp1.estimate.as_ref().unwrap().unloaded_ttft_ms / tp4.estimate.as_ref().unwrap().unloaded_ttft_ms
     };
@@ -79,9 +94,24 @@ fn kv_cache_per_token_follows_gqa_heads_split_by_tensor_parallelism() {
 
 #[test]
 fn mixture_of_experts_decodes_faster_than_a_dense_model_of_equal_size() {
-    let moe = run(&scenario("\"Mixtral-8x7B\"", "H100-SXM", 2), r#"{ "tensorParallel": 2 }"#).estimate.unwrap();
-    let dense = run(&scenario(r#"{ "paramsB": 46.7 }"#, "H100-SXM", 2), r#"{ "tensorParallel": 2 }"#).estimate.unwrap();
-    assert!(moe.unloaded_tpot_ms < dense.unloaded_tpot_ms * 0.6, "{} vs {}", moe.unloaded_tpot_ms, dense.unloaded_tpot_ms);
+    let moe = run(
+        &scenario("\"Mixtral-8x7B\"", "H100-SXM", 2),
+        r#"{ "tensorParallel": 2 }"#,
+    )
+    .estimate
+    .unwrap();
+    let dense = run(
+        &scenario(r#"{ "paramsB": 46.7 }"#, "H100-SXM", 2),
+        r#"{ "tensorParallel": 2 }"#,
+    )
+    .estimate
+    .unwrap();
+    assert!(
+        moe.unloaded_tpot_ms < dense.unloaded_tpot_ms * 0.6,
+        "{} vs {}",
+        moe.unloaded_tpot_ms,
+        dense.unloaded_tpot_ms
+    );
 }
 
 #[test]

@@ -43,7 +43,10 @@ fn negative_gpu_count_says_field_and_value() {
 
 #[test]
 fn fractional_and_zero_counts_are_rejected() {
-    assert_eq!(error_with("\"count\": 4", "\"count\": 2.5").1, "fleet.count must be a positive integer (at most 4096), got 2.5");
+    assert_eq!(
+        error_with("\"count\": 4", "\"count\": 2.5").1,
+        "fleet.count must be a positive integer (at most 4096), got 2.5"
+    );
     assert_eq!(error_with("\"count\": 4", "\"count\": 0").0, "fleet.count");
 }
 
@@ -54,7 +57,10 @@ fn zero_and_negative_lengths_are_rejected() {
     assert!(message.ends_with("got 0"), "{message}");
     let (field, _) = error_with("\"outputTokens\": 200", "\"outputTokens\": { \"mean\": -5, \"cv\": 1 }");
     assert_eq!(field, "workload.outputTokens.mean");
-    let (field, _) = error_with("\"outputTokens\": 200", "\"outputTokens\": { \"mean\": 200, \"cv\": -1 }");
+    let (field, _) = error_with(
+        "\"outputTokens\": 200",
+        "\"outputTokens\": { \"mean\": 200, \"cv\": -1 }",
+    );
     assert_eq!(field, "workload.outputTokens.cv");
 }
 
@@ -71,7 +77,10 @@ fn huge_inputs_state_the_limit() {
 fn unknown_ids_list_the_valid_ones() {
     let (field, message) = error_with("\"Llama-3.1-70B\"", "\"Llama-9\"");
     assert_eq!(field, "model");
-    assert!(message.contains("Llama-3.1-8B") && message.contains("Qwen2.5-72B"), "{message}");
+    assert!(
+        message.contains("Llama-3.1-8B") && message.contains("Qwen2.5-72B"),
+        "{message}"
+    );
     let (field, message) = error_with("\"H100-SXM\"", "\"TPU\"");
     assert_eq!(field, "fleet.gpu");
     assert!(message.contains("B200-SXM"), "{message}");
@@ -84,8 +93,12 @@ fn unknown_ids_list_the_valid_ones() {
 
 #[test]
 fn ids_are_case_insensitive() {
-    let text = SCENARIO.replace("Llama-3.1-70B", "llama-3.1-70b").replace("H100-SXM", "h100-sxm");
-    assert!(Scenario::from_json(&text).and_then(|s| predict(&s, &Config::default())).is_ok());
+    let text = SCENARIO
+        .replace("Llama-3.1-70B", "llama-3.1-70b")
+        .replace("H100-SXM", "h100-sxm");
+    assert!(Scenario::from_json(&text)
+        .and_then(|s| predict(&s, &Config::default()))
+        .is_ok());
 }
 
 #[test]
@@ -100,19 +113,35 @@ fn wrong_types_and_unknown_fields_name_their_path() {
 
 #[test]
 fn malformed_json_is_an_error_not_a_panic() {
-    for text in ["", "{", "[1,2]", "null", "{\"model\": }", &SCENARIO[..SCENARIO.len() / 2]] {
-        assert!(matches!(Scenario::from_json(text), Err(Error::Malformed { .. })), "{text:?}");
+    for text in [
+        "",
+        "{",
+        "[1,2]",
+        "null",
+        "{\"model\": }",
+        &SCENARIO[..SCENARIO.len() / 2],
+    ] {
+        assert!(
+            matches!(Scenario::from_json(text), Err(Error::Malformed { .. })),
+            "{text:?}"
+        );
     }
 }
 
 #[test]
 fn load_needs_exactly_one_kind() {
-    let (field, message) = error_with("{ \"requestsPerSecond\": 3 }", "{ \"requestsPerSecond\": 3, \"concurrency\": 8 }");
+    let (field, message) = error_with(
+        "{ \"requestsPerSecond\": 3 }",
+        "{ \"requestsPerSecond\": 3, \"concurrency\": 8 }",
+    );
     assert_eq!(field, "workload.load");
     assert!(message.ends_with("got requestsPerSecond and concurrency"), "{message}");
     let (_, message) = error_with("{ \"requestsPerSecond\": 3 }", "{}");
     assert!(message.ends_with("got none"), "{message}");
-    let (field, _) = error_with("{ \"requestsPerSecond\": 3 }", "{ \"concurrency\": 8, \"burstiness\": 2 }");
+    let (field, _) = error_with(
+        "{ \"requestsPerSecond\": 3 }",
+        "{ \"concurrency\": 8, \"burstiness\": 2 }",
+    );
     assert_eq!(field, "workload.load.burstiness");
 }
 
@@ -138,7 +167,9 @@ fn slo_percentile_must_be_inside_0_100() {
         r#""slo": { "metric": "ttft", "percentile": 95, "targetMs": 500 }"#,
         r#""slo": [{ "metric": "ttft", "targetMs": 500 }, { "metric": "itl", "targetMs": -1 }]"#,
     );
-    let error = Scenario::from_json(&text).and_then(|s| predict(&s, &Config::default())).unwrap_err();
+    let error = Scenario::from_json(&text)
+        .and_then(|s| predict(&s, &Config::default()))
+        .unwrap_err();
     assert_eq!(error.field(), "slo[1].targetMs");
 }
 
@@ -146,7 +177,10 @@ fn slo_percentile_must_be_inside_0_100() {
 fn tensor_parallel_must_divide_the_gpu_count() {
     let (field, message) = config_error(r#"{ "tensorParallel": 3 }"#);
     assert_eq!(field, "config.tensorParallel");
-    assert_eq!(message, "config.tensorParallel must be a divisor of fleet.count (4), got 3");
+    assert_eq!(
+        message,
+        "config.tensorParallel must be a divisor of fleet.count (4), got 3"
+    );
     let (field, _) = config_error(r#"{ "tensorParallel": 8 }"#);
     assert_eq!(field, "config.tensorParallel");
     let (field, message) = config_error(r#"{ "tensorParallel": 2, "replicas": 3 }"#);

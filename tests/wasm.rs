@@ -11,8 +11,9 @@ fn json(text: &str) -> JsValue {
 }
 
 fn get(value: &JsValue, path: &str) -> JsValue {
-    path.split('.')
-        .fold(value.clone(), |object, key| js_sys::Reflect::get(&object, &key.into()).expect("object"))
+    path.split('.').fold(value.clone(), |object, key| {
+        js_sys::Reflect::get(&object, &key.into()).expect("object")
+    })
 }
 
 fn error_of(result: Result<JsValue, JsValue>) -> (String, String) {
@@ -50,14 +51,22 @@ fn negative_gpu_count_names_the_field() {
     js_sys::Reflect::set(&get(&scenario, "fleet"), &"count".into(), &JsValue::from_f64(-3.0)).unwrap();
     let (message, field) = error_of(wasm::predict(scenario, JsValue::UNDEFINED));
     assert_eq!(field, "fleet.count");
-    assert!(message.starts_with("fleet.count must be a positive integer"), "{message}");
+    assert!(
+        message.starts_with("fleet.count must be a positive integer"),
+        "{message}"
+    );
     assert!(message.ends_with("got -3"), "{message}");
 }
 
 #[wasm_bindgen_test]
 fn nan_from_javascript_is_rejected_by_name() {
     let scenario = json(SCENARIO);
-    js_sys::Reflect::set(&get(&scenario, "workload"), &"promptTokens".into(), &JsValue::from_f64(f64::NAN)).unwrap();
+    js_sys::Reflect::set(
+        &get(&scenario, "workload"),
+        &"promptTokens".into(),
+        &JsValue::from_f64(f64::NAN),
+    )
+    .unwrap();
     let (message, field) = error_of(wasm::predict(scenario, JsValue::UNDEFINED));
     assert_eq!(field, "workload.promptTokens");
     assert!(message.ends_with("got NaN"), "{message}");

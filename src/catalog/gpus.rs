@@ -138,6 +138,7 @@ fn gpu(
     }
 }
 
+#[rustfmt::skip]
 pub(super) fn builtin() -> Vec<GpuSpec> {
     vec![
         // INT8 dense = half the datasheet's sparse 3,958 TOPS.

@@ -121,7 +121,11 @@ mod tests {
         for (id, tolerance) in [("Llama-3.1-8B", 0), ("Llama-3.1-70B", 8), ("Llama-3.1-405B", 2)] {
             let model = find_model("model", id).unwrap();
             let (layers, _) = derive_dense_shape(model.params_b);
-            assert!(layers.abs_diff(model.layers) <= tolerance, "{id}: {layers} vs {}", model.layers);
+            assert!(
+                layers.abs_diff(model.layers) <= tolerance,
+                "{id}: {layers} vs {}",
+                model.layers
+            );
         }
     }
 }

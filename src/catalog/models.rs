@@ -103,7 +103,11 @@ impl CustomModel {
         let ffn = dimension("ffn", self.ffn, (f64::from(hidden) * 3.5 / 256.0).round() as u32 * 256)?;
         let vocab = dimension("vocab", self.vocab, 128_256)?;
         if heads % kv_heads != 0 {
-            return Err(Error::invalid(path("kvHeads"), format!("a divisor of heads ({heads})"), kv_heads));
+            return Err(Error::invalid(
+                path("kvHeads"),
+                format!("a divisor of heads ({heads})"),
+                kv_heads,
+            ));
         }
         let (experts, experts_per_token) = match (self.experts, self.experts_per_token) {
             (None, None) => (None, None),
@@ -112,8 +116,20 @@ impl CustomModel {
                 let per_token = check::positive_integer(&path("expertsPerToken"), per_token, experts)?;
                 (Some(experts), Some(per_token))
             }
-            (Some(_), None) => return Err(Error::invalid(path("expertsPerToken"), "given when experts is", "nothing")),
-            (None, Some(_)) => return Err(Error::invalid(path("experts"), "given when expertsPerToken is", "nothing")),
+            (Some(_), None) => {
+                return Err(Error::invalid(
+                    path("expertsPerToken"),
+                    "given when experts is",
+                    "nothing",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid(
+                    path("experts"),
+                    "given when expertsPerToken is",
+                    "nothing",
+                ))
+            }
         };
         let active_params_b = match (self.active_params_b, experts) {
             (None, _) => params_b,
@@ -126,9 +142,17 @@ impl CustomModel {
                 ))
             }
         };
-        let shape_derived = [self.layers, self.hidden, self.heads, self.kv_heads, self.head_dim, self.ffn, self.vocab]
-            .iter()
-            .any(Option::is_none);
+        let shape_derived = [
+            self.layers,
+            self.hidden,
+            self.heads,
+            self.kv_heads,
+            self.head_dim,
+            self.ffn,
+            self.vocab,
+        ]
+        .iter()
+        .any(Option::is_none);
         Ok(ModelSpec {
             id: self.id.clone().unwrap_or_else(|| format!("custom-{params_b}B")),
             params_b,
@@ -184,6 +208,7 @@ fn model(
     }
 }
 
+#[rustfmt::skip]
 pub(super) fn builtin() -> Vec<ModelSpec> {
     vec![
         model("Llama-3.1-8B", 32, 4096, 32, 8, 14336, 128_256, 8.03, 8.03, None,

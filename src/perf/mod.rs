@@ -157,7 +157,6 @@ impl CostModel {
         memory_s.max(compute_s) + comm_s + c.step_overhead_ms * 1e-3
     }
 
-
     pub fn tensor_parallel(&self) -> f64 {
         self.tensor_parallel
     }
