@@ -7,11 +7,14 @@ SHELL := bash
 WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
 PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
 
-.PHONY: help setup setup-browser build serve test test-rust test-wasm test-node test-browser clean
+.PHONY: help setup setup-browser build serve test test-rust test-wasm test-node test-browser calibrate accuracy bench clean
 
 help:
 	@echo "make serve   build pkg/ and serve the page on 127.0.0.1"
 	@echo "make test    every test: native Rust, wasm in Node, the npm package in Node, the page in Chromium"
+	@echo "make accuracy  error against the published measurements in data/calibration.csv, with cross-validation"
+	@echo "make calibrate refit the cost model's factors on data/calibration.csv into src/perf/fitted.rs"
+	@echo "make bench     speed of the simulator and of predict, natively"
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +43,18 @@ test-node: build
 
 test-browser: setup-browser build
 	node --test tests/browser/
+
+# Refit the calibration factors (about half a minute) and write them into the source.
+calibrate:
+	cargo run --release --quiet --example calibrate > src/perf/fitted.rs.new
+	mv src/perf/fitted.rs.new src/perf/fitted.rs
+
+# Accuracy against the published measurements, in-sample and cross-validated (about two minutes).
+accuracy:
+	cargo run --release --quiet --example accuracy
+
+bench:
+	cargo run --release --quiet --example bench
 
 clean:
 	rm -rf pkg target test-output

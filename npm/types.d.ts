@@ -61,8 +61,11 @@ export interface Scenario {
   seed?: number;
 }
 
+export type Engine = "vllm" | "sglang" | "tensorrt-llm";
+
 /** A deployment; every field is optional and defaults are documented in the README. */
 export interface Config {
+  engine?: Engine;
   tensorParallel?: number;
   replicas?: number;
   precision?: Precision;
@@ -72,6 +75,7 @@ export interface Config {
 
 /** A deployment with every default filled in. */
 export interface Deployment {
+  engine: Engine;
   tensorParallel: number;
   replicas: number;
   precision: Precision;
@@ -90,7 +94,7 @@ export interface MemoryPlan {
   weightsFit: boolean;
 }
 
-/** Roofline estimates without queueing (see `basis`). */
+/** Closed-form bounds without queueing (see `basis`). */
 export interface RooflineEstimate {
   basis: string;
   unloadedTtftMs: number;
@@ -100,23 +104,67 @@ export interface RooflineEstimate {
   maxOutputTokensPerSecond: number;
   maxOutputTokensPerSecondPerGpu: number;
   maxRequestsPerSecond: number;
-  offeredLoadUtilization?: number;
 }
 
 export interface Calibration {
   memoryEfficiency: number;
   computeEfficiency: number;
   allreduceLatencyUs: number;
+  interconnectEfficiency: number;
   stepOverheadMs: number;
+}
+
+/** Mean and percentiles (linear interpolation, numpy's default), in ms. */
+export interface LatencySummary {
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+export interface SloCheck {
+  metric: Metric;
+  percentile: number;
+  targetMs: number;
+  achievedMs: number | null;
+  met: boolean;
+}
+
+export interface SimulationReport {
+  method: string;
+  requestsPerReplica: number;
+  measuredRequests: number;
+  iterations: number;
+  preemptions: number;
+  rejectedRequests: number;
+  fellBehind: boolean;
+  seed: number;
 }
 
 export interface Prediction {
   config: Deployment;
   gpusUsed: number;
+  /** Fits in memory and keeps up with the offered load. */
   feasible: boolean;
+  /** Why not, each with its numbers. */
   reasons: string[];
+  ttftMs: LatencySummary | null;
+  tpotMs: LatencySummary | null;
+  /** Every gap between streamed tokens, token-weighted. */
+  itlMs: LatencySummary | null;
+  e2eMs: LatencySummary | null;
+  requestsPerSecond: number;
+  outputTokensPerSecond: number;
+  outputTokensPerSecondPerGpu: number;
+  /** Fraction of requests meeting every SLO (1 when there is none). */
+  sloAttainment: number;
+  goodputRequestsPerSecond: number;
+  slos: SloCheck[];
   memory: MemoryPlan;
-  estimate?: RooflineEstimate;
+  costPerMillionOutputTokens?: number;
+  roofline: RooflineEstimate | null;
+  simulation: SimulationReport | null;
   calibration: Calibration;
 }
 

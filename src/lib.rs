@@ -17,15 +17,18 @@
 //! }"#)?;
 //! let prediction = predict(&scenario, &Config { precision: Some("fp8".into()), ..Config::default() })?;
 //! assert!(prediction.feasible);
-//! println!("{:.0} ms to first token", prediction.estimate.unwrap().unloaded_ttft_ms);
+//! println!("p95 time to first token: {:.0} ms", prediction.ttft_ms.unwrap().p95);
 //! # Ok::<(), inferplan::Error>(())
 //! ```
 
 pub mod catalog;
 mod error;
+pub mod measure;
 pub mod perf;
 mod predict;
 pub mod scenario;
+pub mod sim;
+pub mod stats;
 
 /// The JavaScript exports (wasm32 only); public so the wasm tests can call them.
 #[cfg(target_arch = "wasm32")]
@@ -33,7 +36,7 @@ pub mod wasm;
 
 pub use catalog::{catalog, Catalog, GpuSpec, ModelSpec, Precision};
 pub use error::{Error, Result};
-pub use predict::{predict, predict_resolved, Prediction, RooflineEstimate};
+pub use predict::{predict, predict_resolved, Prediction};
 pub use scenario::{Config, Deployment, Scenario};
 
 /// The library's version (the crate version, also the npm package's).

@@ -1,14 +1,26 @@
-//! One fixed deployment under the scenario: does it fit, and how fast is it. Composes the
-//! memory plan and the iteration cost model of `perf` into per-request estimates.
-//!
-//! These are roofline estimates with no queueing: latencies of one request alone on the
-//! server, and the throughput of a saturated steady state. Tail latencies under load need the
-//! continuous-batching simulator; until it exists, `estimate.basis` says so.
+//! One fixed deployment under the scenario's load: does it fit, how fast is it at the tail, how
+//! much does it serve. Composes the memory plan and iteration cost of `perf` with the
+//! continuous-batching simulator of `sim`, and summarises with `stats`.
 
-use crate::perf::{Batch, Calibration, CostModel, MemoryPlan};
-use crate::scenario::{Config, Deployment, LoadKind, Resolved, Scenario};
+use crate::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
+use crate::scenario::{self, Config, Deployment, LoadKind, Metric, Resolved, Scenario, SloTarget};
+use crate::sim::{self, Admission, Arrivals, RequestLatency};
+use crate::stats::{percentile_of_sorted, weighted_percentile_of_sorted, weighted_summary, Summary};
 use crate::Result;
 use serde::Serialize;
+
+/// Requests simulated per replica for an online load: 2,000 measured between the warm-up and
+/// cool-down tenths. Enough for a p99 from 20 requests above it.
+pub const ONLINE_SIMULATED_REQUESTS: u32 = 2500;
+/// Closed loops simulate at least this many requests per user, so every user cycles many times.
+pub const REQUESTS_PER_CLOSED_LOOP_USER: u32 = 20;
+/// Output tokens one simulation may generate; fewer requests are simulated when the outputs
+/// are long. Keeps every prediction bounded in time and memory.
+pub const MAX_SIMULATED_OUTPUT_TOKENS: f64 = 4_000_000.0;
+/// Fewest requests a simulation keeps, however long the outputs.
+pub const MIN_SIMULATED_REQUESTS: u32 = 100;
+/// Most requests a simulation runs.
+pub const MAX_SIMULATED_REQUESTS: u32 = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,41 +28,65 @@ pub struct Prediction {
     /// The deployment evaluated, defaults filled in.
     pub config: Deployment,
     pub gpus_used: u32,
+    /// Fits in memory and keeps up with the offered load.
     pub feasible: bool,
-    /// Why the deployment is infeasible, each with its numbers; empty when feasible.
+    /// Why not, each with its numbers; empty when feasible.
     pub reasons: Vec<String>,
+    /// Latency distributions of the simulated requests, ms (`null` when nothing could run).
+    pub ttft_ms: Option<Summary>,
+    pub tpot_ms: Option<Summary>,
+    /// Every gap between streamed tokens, weighted by token.
+    pub itl_ms: Option<Summary>,
+    pub e2e_ms: Option<Summary>,
+    pub requests_per_second: f64,
+    pub output_tokens_per_second: f64,
+    pub output_tokens_per_second_per_gpu: f64,
+    /// Fraction of requests that met every SLO (1 when there is none).
+    pub slo_attainment: f64,
+    pub goodput_requests_per_second: f64,
+    /// Each SLO: the achieved percentile against its target.
+    pub slos: Vec<SloCheck>,
     pub memory: MemoryPlan,
-    /// Present when the weights fit.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub estimate: Option<RooflineEstimate>,
+    pub cost_per_million_output_tokens: Option<f64>,
+    /// Closed-form bounds without queueing (present when the weights fit).
+    pub roofline: Option<RooflineEstimate>,
+    /// How the latencies were obtained.
+    pub simulation: Option<SimulationReport>,
     /// The factors the cost model used.
     pub calibration: Calibration,
 }
 
-/// Roofline estimates (labelled: no queueing is modelled here).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RooflineEstimate {
-    pub basis: &'static str,
-    /// Time to first token of a request alone on the server.
-    pub unloaded_ttft_ms: f64,
-    /// Time per output token of a request alone on the server.
-    pub unloaded_tpot_ms: f64,
-    /// End-to-end latency of a request alone on the server.
-    pub unloaded_e2e_ms: f64,
-    /// Sequences one replica runs at once when saturated (bounded by maxBatch, KV cache and token budget).
-    pub max_running_requests_per_replica: u32,
-    /// Output tokens per second of all replicas, saturated.
-    pub max_output_tokens_per_second: f64,
-    pub max_output_tokens_per_second_per_gpu: f64,
-    pub max_requests_per_second: f64,
-    /// Offered output tokens/s over the maximum, for a request-rate load (above 1: overloaded).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offered_load_utilization: Option<f64>,
+pub struct SloCheck {
+    pub metric: Metric,
+    pub percentile: f64,
+    pub target_ms: f64,
+    /// The simulated value at that percentile.
+    pub achieved_ms: Option<f64>,
+    pub met: bool,
 }
 
-const ROOFLINE_BASIS: &str = "roofline estimate without queueing: unloaded latencies are one request alone; \
-    maximum throughput is a saturated steady state. Percentiles under load need the simulator.";
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulationReport {
+    pub method: &'static str,
+    /// Requests simulated per replica, and how many of them the statistics use.
+    pub requests_per_replica: u32,
+    pub measured_requests: u32,
+    pub iterations: u64,
+    pub preemptions: u64,
+    /// Requests longer than the KV cache, which the engine refuses.
+    pub rejected_requests: u64,
+    /// The queue grew during the run: the load exceeds what the deployment serves.
+    pub fell_behind: bool,
+    pub seed: u64,
+}
+
+const SIMULATION_METHOD: &str = "discrete-event simulation of continuous batching per replica (load split \
+    evenly); percentiles are linear-interpolated (numpy's default) over the simulated requests, \
+    warm-up and cool-down tenths excluded";
 
 /// Evaluates `config` for `scenario`.
 pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
@@ -92,15 +128,32 @@ fn default_tensor_parallel(scenario: &Resolved, degrees: &[u32], template: &Depl
 /// Evaluates a checked deployment.
 pub fn predict_resolved(scenario: &Resolved, deployment: &Deployment) -> Prediction {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
-    let calibration = Calibration::prior(&scenario.gpu);
-    let mut reasons = Vec::new();
-    let prompt = scenario.prompt_tokens.mean;
-    let output = scenario.output_tokens.mean;
-    let request_tokens = prompt + output;
+    let calibration = Calibration::for_gpu(&scenario.gpu);
+    let mut prediction = Prediction {
+        config: *deployment,
+        gpus_used: deployment.gpus(),
+        feasible: false,
+        reasons: Vec::new(),
+        ttft_ms: None,
+        tpot_ms: None,
+        itl_ms: None,
+        e2e_ms: None,
+        requests_per_second: 0.0,
+        output_tokens_per_second: 0.0,
+        output_tokens_per_second_per_gpu: 0.0,
+        slo_attainment: 0.0,
+        goodput_requests_per_second: 0.0,
+        slos: Vec::new(),
+        memory,
+        cost_per_million_output_tokens: None,
+        roofline: None,
+        simulation: None,
+        calibration,
+    };
     if !memory.weights_fit {
-        reasons.push(format!(
+        prediction.reasons.push(format!(
             "the weights need {:.1} GB per GPU in {} at tensor parallelism {}, plus a {:.1} GB reserve, \
-             but only {:.1} GB of the {}'s {:.0} GB are usable ({:.0}% utilisation)",
+             but only {:.1} GB of the {}'s {:.0} GB are usable",
             memory.weights_gb_per_gpu,
             deployment.precision,
             deployment.tensor_parallel,
@@ -108,84 +161,204 @@ pub fn predict_resolved(scenario: &Resolved, deployment: &Deployment) -> Predict
             memory.usable_gb_per_gpu,
             scenario.gpu.id,
             memory.capacity_gb_per_gpu,
-            crate::perf::GPU_MEMORY_UTILIZATION * 100.0
         ));
-    } else if (memory.kv_capacity_tokens as f64) < request_tokens {
-        reasons.push(format!(
-            "the KV cache holds {} tokens per replica, fewer than one request's {:.0} (prompt + output)",
-            memory.kv_capacity_tokens, request_tokens
+        prediction.slos = slo_checks(scenario, None);
+        return prediction;
+    }
+    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, calibration);
+    let prompt = scenario.prompt_tokens.mean;
+    let output = scenario.output_tokens.mean;
+    prediction.roofline = Some(RooflineEstimate::new(&cost, &memory, deployment, prompt, output));
+    if (memory.kv_capacity_tokens as f64) < prompt + output {
+        prediction.reasons.push(format!(
+            "the KV cache holds {} tokens per replica, fewer than one average request's {:.0} (prompt + output)",
+            memory.kv_capacity_tokens,
+            prompt + output
         ));
     }
-    let estimate = memory.weights_fit.then(|| {
-        let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, calibration);
-        roofline(scenario, deployment, &memory, &cost)
+
+    let replicas = deployment.replicas;
+    let (arrivals, requests) = replica_load(scenario, replicas);
+    let workload = sim::Workload {
+        arrivals,
+        prompt_tokens: scenario.prompt_tokens,
+        output_tokens: scenario.output_tokens,
+        requests,
+        warm_up_fraction: sim::WARM_UP_FRACTION,
+        seed: scenario.seed,
+    };
+    let settings = sim::Settings {
+        max_batch: deployment.max_batch,
+        max_batched_tokens: deployment.max_batched_tokens,
+        kv_capacity_tokens: memory.kv_capacity_tokens,
+        admission: Admission::for_engine(deployment.engine),
+    };
+    let limits = (scenario::MAX_PROMPT_TOKENS as u32, scenario::MAX_OUTPUT_TOKENS as u32);
+    let mut outcome = sim::simulate(&settings, &workload, limits, |batch| cost.step_time_s(batch));
+
+    let replicas = f64::from(replicas);
+    prediction.requests_per_second = outcome.requests_per_second() * replicas;
+    prediction.output_tokens_per_second = outcome.output_tokens_per_second() * replicas;
+    prediction.output_tokens_per_second_per_gpu = prediction.output_tokens_per_second / f64::from(deployment.gpus());
+    let latencies = Latencies::of(&outcome.measured);
+    prediction.ttft_ms = Summary::of(&mut latencies.ttft_ms.clone());
+    prediction.tpot_ms = Summary::of(&mut latencies.tpot_ms.clone());
+    prediction.e2e_ms = Summary::of(&mut latencies.e2e_ms.clone());
+    let mut gaps_ms: Vec<(f64, u32)> = outcome
+        .trace
+        .inter_token_gaps
+        .iter()
+        .map(|&(s, n)| (s * 1e3, n))
+        .collect();
+    prediction.itl_ms = weighted_summary(&mut gaps_ms);
+    prediction.slos = slo_checks(scenario, Some((&latencies, &gaps_ms)));
+    prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured);
+    prediction.goodput_requests_per_second = prediction.requests_per_second * prediction.slo_attainment;
+    if let Some(price) = scenario.price_per_gpu_hour {
+        if prediction.output_tokens_per_second > 0.0 {
+            prediction.cost_per_million_output_tokens =
+                Some(price * f64::from(deployment.gpus()) / 3600.0 / prediction.output_tokens_per_second * 1e6);
+        }
+    }
+
+    let fell_behind = !matches!(scenario.load, LoadKind::Offline { .. }) && outcome.fell_behind();
+    let trace = std::mem::take(&mut outcome.trace);
+    if fell_behind {
+        let offered = match scenario.load {
+            LoadKind::Open {
+                requests_per_second, ..
+            } => format!("the offered {requests_per_second:.3} requests/s"),
+            _ => "the offered load".to_string(),
+        };
+        prediction.reasons.push(format!(
+            "{offered} exceeds what this deployment completes ({:.3} requests/s): the queue grows \
+             without bound, so latencies depend on how long the overload lasts",
+            prediction.requests_per_second
+        ));
+    }
+    if trace.rejected > 0 {
+        prediction.reasons.push(format!(
+            "{} of {} simulated requests per replica are longer than the KV cache ({} tokens) and would be refused",
+            trace.rejected, requests, memory.kv_capacity_tokens
+        ));
+    }
+    if outcome.measured.is_empty() && prediction.reasons.is_empty() {
+        prediction.reasons.push("no simulated request completed".to_string());
+    }
+    prediction.feasible = prediction.reasons.is_empty();
+    prediction.simulation = Some(SimulationReport {
+        method: SIMULATION_METHOD,
+        requests_per_replica: requests,
+        measured_requests: outcome.measured.len() as u32,
+        iterations: trace.iterations,
+        preemptions: trace.preemptions,
+        rejected_requests: trace.rejected,
+        fell_behind,
+        seed: scenario.seed,
     });
-    Prediction {
-        config: *deployment,
-        gpus_used: deployment.gpus(),
-        feasible: reasons.is_empty(),
-        reasons,
-        memory,
-        estimate,
-        calibration,
+    prediction
+}
+
+/// The load one replica sees (the scenario's split evenly) and how many requests to simulate.
+fn replica_load(scenario: &Resolved, replicas: u32) -> (Arrivals, u32) {
+    let affordable = (MAX_SIMULATED_OUTPUT_TOKENS / scenario.output_tokens.mean) as u32;
+    let bounded = |wanted: u32| {
+        wanted
+            .min(affordable)
+            .clamp(MIN_SIMULATED_REQUESTS, MAX_SIMULATED_REQUESTS)
+    };
+    match scenario.load {
+        LoadKind::Open {
+            requests_per_second,
+            burstiness,
+        } => (
+            Arrivals::Open {
+                requests_per_second: requests_per_second / f64::from(replicas),
+                burstiness,
+            },
+            bounded(ONLINE_SIMULATED_REQUESTS),
+        ),
+        LoadKind::Closed { concurrency } => {
+            // Users are spread over replicas; a remainder goes to this one (the busiest).
+            let users = concurrency.div_ceil(replicas);
+            (
+                Arrivals::Closed { concurrency: users },
+                bounded(ONLINE_SIMULATED_REQUESTS.max(users.saturating_mul(REQUESTS_PER_CLOSED_LOOP_USER))),
+            )
+        }
+        LoadKind::Offline { requests } => (Arrivals::Offline, bounded(requests.div_ceil(replicas))),
     }
 }
 
-fn roofline(scenario: &Resolved, deployment: &Deployment, memory: &MemoryPlan, cost: &CostModel) -> RooflineEstimate {
-    let prompt = scenario.prompt_tokens.mean;
-    let output = scenario.output_tokens.mean;
-    let budget = f64::from(deployment.max_batched_tokens);
+/// Per-request latencies in ms, each sorted ascending.
+struct Latencies {
+    ttft_ms: Vec<f64>,
+    tpot_ms: Vec<f64>,
+    e2e_ms: Vec<f64>,
+}
 
-    // A lone request: its prompt in chunks of the token budget, then one decode step per token
-    // (the step time is linear in context length, so the mid-output context gives the mean).
-    let mut ttft_s = 0.0;
-    let mut cached = 0.0;
-    while cached < prompt {
-        let chunk = budget.min(prompt - cached);
-        let mut batch = Batch::default();
-        batch.add_prefill_chunk(cached, chunk, cached + chunk >= prompt);
-        ttft_s += cost.step_time_s(&batch);
-        cached += chunk;
+impl Latencies {
+    fn of(measured: &[RequestLatency]) -> Latencies {
+        let sorted = |values: Vec<f64>| {
+            let mut values = values;
+            values.sort_unstable_by(f64::total_cmp);
+            values
+        };
+        Latencies {
+            ttft_ms: sorted(measured.iter().map(|r| r.ttft_s * 1e3).collect()),
+            tpot_ms: sorted(measured.iter().filter_map(|r| r.tpot_s).map(|s| s * 1e3).collect()),
+            e2e_ms: sorted(measured.iter().map(|r| r.e2e_s * 1e3).collect()),
+        }
     }
-    let mut lone_decode = Batch::default();
-    lone_decode.add_decode(1.0, prompt + output / 2.0);
-    let tpot_s = cost.step_time_s(&lone_decode);
-    let e2e_s = ttft_s + (output - 1.0).max(0.0) * tpot_s;
+}
 
-    // Saturated steady state: B sequences decode each iteration, and to keep B running, each
-    // iteration also prefills B/output new prompts. B is bounded by maxBatch, by the KV cache
-    // (a running sequence holds prompt + output/2 tokens on average) and by the token budget.
-    let by_kv = memory.kv_capacity_tokens as f64 / (prompt + output / 2.0);
-    let by_budget = budget / (1.0 + prompt / output);
-    let running = f64::from(deployment.max_batch)
-        .min(by_kv)
-        .min(by_budget)
-        .floor()
-        .max(1.0);
-    let mut saturated = Batch::default();
-    saturated.add_decode(running, running * (prompt + output / 2.0));
-    let prompts_per_step = running / output;
-    saturated.prefill_tokens = prompts_per_step * prompt;
-    saturated.prefill_attended_tokens = prompts_per_step * prompt * (prompt + 1.0) / 2.0;
-    saturated.prefill_completions = prompts_per_step;
-    let step_s = cost.step_time_s(&saturated);
-    let replicas = f64::from(deployment.replicas);
-    let max_output_tokens_per_second = running / step_s * replicas;
-    let offered_load_utilization = match scenario.load {
-        LoadKind::Open {
-            requests_per_second, ..
-        } => Some(requests_per_second * output / max_output_tokens_per_second),
-        LoadKind::Closed { .. } | LoadKind::Offline { .. } => None,
-    };
-    RooflineEstimate {
-        basis: ROOFLINE_BASIS,
-        unloaded_ttft_ms: ttft_s * 1e3,
-        unloaded_tpot_ms: tpot_s * 1e3,
-        unloaded_e2e_ms: e2e_s * 1e3,
-        max_running_requests_per_replica: running as u32,
-        max_output_tokens_per_second,
-        max_output_tokens_per_second_per_gpu: max_output_tokens_per_second / f64::from(deployment.gpus()),
-        max_requests_per_second: max_output_tokens_per_second / output,
-        offered_load_utilization,
+/// Each SLO's achieved percentile. ITL percentiles are over every token gap.
+fn slo_checks(scenario: &Resolved, latencies: Option<(&Latencies, &[(f64, u32)])>) -> Vec<SloCheck> {
+    scenario
+        .slos
+        .iter()
+        .map(|slo| {
+            let achieved_ms = latencies.and_then(|(latencies, gaps_ms)| {
+                let sorted = match slo.metric {
+                    Metric::Ttft => &latencies.ttft_ms,
+                    Metric::Tpot => &latencies.tpot_ms,
+                    Metric::E2e => &latencies.e2e_ms,
+                    Metric::Itl => return weighted_percentile_of_sorted(gaps_ms, slo.percentile),
+                };
+                (!sorted.is_empty()).then(|| percentile_of_sorted(sorted, slo.percentile))
+            });
+            SloCheck {
+                metric: slo.metric,
+                percentile: slo.percentile,
+                target_ms: slo.target_ms,
+                achieved_ms,
+                met: achieved_ms.is_some_and(|achieved| achieved <= slo.target_ms),
+            }
+        })
+        .collect()
+}
+
+/// Fraction of requests meeting every SLO: TTFT and end-to-end per request; TPOT and ITL by the
+/// request's mean gap after its first token.
+fn slo_attainment(slos: &[SloTarget], measured: &[RequestLatency]) -> f64 {
+    if measured.is_empty() {
+        return 0.0;
     }
+    if slos.is_empty() {
+        return 1.0;
+    }
+    let met = measured
+        .iter()
+        .filter(|request| {
+            slos.iter().all(|slo| {
+                let value_s = match slo.metric {
+                    Metric::Ttft => request.ttft_s,
+                    Metric::E2e => request.e2e_s,
+                    Metric::Tpot | Metric::Itl => request.tpot_s.unwrap_or(0.0),
+                };
+                value_s * 1e3 <= slo.target_ms
+            })
+        })
+        .count();
+    met as f64 / measured.len() as f64
 }

@@ -38,9 +38,8 @@ pub const MAX_BATCHED_TOKENS: u32 = 1_048_576;
 
 /// Requests an offline batch holds when `requests` is left out.
 pub const DEFAULT_OFFLINE_REQUESTS: u32 = 2000;
-/// vLLM's default `--max-num-seqs`.
-pub const DEFAULT_MAX_BATCH: u32 = 256;
-/// vLLM's default `--max-num-batched-tokens` with chunked prefill for online serving.
+/// Default token budget per iteration: vLLM's `--max-num-batched-tokens` with chunked prefill,
+/// SGLang's `--chunked-prefill-size` on datacenter GPUs, TensorRT-LLM's `max_num_tokens`.
 pub const DEFAULT_MAX_BATCHED_TOKENS: u32 = 8192;
 /// The percentile an SLO refers to when it does not say.
 pub const DEFAULT_PERCENTILE: f64 = 95.0;
@@ -155,6 +154,8 @@ pub enum Slos {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tensor_parallel: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,6 +276,38 @@ impl UseCase {
     }
 }
 
+/// The serving engine, which decides how memory is split, how requests are admitted and the
+/// default batch limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServingEngine {
+    Vllm,
+    Sglang,
+    TensorrtLlm,
+}
+
+impl ServingEngine {
+    pub const ALL: [ServingEngine; 3] = [ServingEngine::Vllm, ServingEngine::Sglang, ServingEngine::TensorrtLlm];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ServingEngine::Vllm => "vllm",
+            ServingEngine::Sglang => "sglang",
+            ServingEngine::TensorrtLlm => "tensorrt-llm",
+        }
+    }
+
+    /// The engine's default limit on running sequences: vLLM's `--max-num-seqs` 256, SGLang's
+    /// `--max-running-requests` (sized from memory; 256 here as a like-for-like default),
+    /// TensorRT-LLM's `max_batch_size` 2048 (BuildConfig default).
+    pub fn default_max_batch(self) -> u32 {
+        match self {
+            ServingEngine::Vllm | ServingEngine::Sglang => 256,
+            ServingEngine::TensorrtLlm => 2048,
+        }
+    }
+}
+
 /// The latency a service-level objective bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -343,6 +376,7 @@ pub struct Resolved {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
+    pub engine: ServingEngine,
     pub tensor_parallel: u32,
     pub replicas: u32,
     pub precision: Precision,
@@ -581,7 +615,9 @@ impl Config {
     /// - `tensorParallel`: chosen by `pick_tensor_parallel` among the valid degrees (divisors of
     ///   both the GPU count and the model's attention heads), given the rest of the deployment;
     /// - `replicas`: as many as the fleet holds at that degree;
-    /// - `maxBatch` 256 and `maxBatchedTokens` 8192, vLLM's defaults.
+    /// - `engine`: vLLM;
+    /// - `maxBatch`: the engine's default (256 for vLLM and SGLang, 2048 for TensorRT-LLM), and
+    ///   `maxBatchedTokens` 8192.
     pub fn resolve(
         &self,
         scenario: &Resolved,
@@ -602,14 +638,35 @@ impl Config {
                 precision
             }
         };
+        let engine = match &self.engine {
+            None => ServingEngine::Vllm,
+            Some(id) => ServingEngine::ALL
+                .into_iter()
+                .find(|e| e.id().eq_ignore_ascii_case(id.trim()))
+                .ok_or_else(|| Error::UnknownId {
+                    field: "config.engine".into(),
+                    kind: "engine",
+                    got: id.clone(),
+                    valid: ServingEngine::ALL.iter().map(|e| e.id().to_string()).collect(),
+                })?,
+        };
         let max_batch = match self.max_batch {
-            None => DEFAULT_MAX_BATCH,
+            None => engine.default_max_batch(),
             Some(n) => check::positive_integer("config.maxBatch", n, MAX_BATCH)?,
         };
         let max_batched_tokens = match self.max_batched_tokens {
             None => DEFAULT_MAX_BATCHED_TOKENS,
             Some(n) => check::positive_integer("config.maxBatchedTokens", n, MAX_BATCHED_TOKENS)?,
         };
+        if max_batched_tokens < max_batch {
+            // Every running sequence decodes a token per iteration, inside the budget (vLLM
+            // refuses this configuration too).
+            return Err(Error::invalid(
+                "config.maxBatchedTokens",
+                format!("at least maxBatch ({max_batch})"),
+                max_batched_tokens,
+            ));
+        }
         let heads = scenario.model.heads;
         let count = scenario.gpu_count;
         let tensor_parallel = match self.tensor_parallel {
@@ -634,6 +691,7 @@ impl Config {
             None => {
                 let valid_degrees: Vec<u32> = (1..=count).filter(|tp| count % tp == 0 && heads % tp == 0).collect();
                 let template = Deployment {
+                    engine,
                     tensor_parallel: 1,
                     replicas: 1,
                     precision,
@@ -659,6 +717,7 @@ impl Config {
             None => count / tensor_parallel,
         };
         Ok(Deployment {
+            engine,
             tensor_parallel,
             replicas,
             precision,

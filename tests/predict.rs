@@ -30,7 +30,7 @@ fn weights_that_do_not_fit_are_infeasible_with_the_numbers() {
     let s = scenario("\"Llama-3.1-70B\"", "H100-SXM", 1);
     let prediction = run(&s, r#"{ "precision": "bf16" }"#);
     assert!(!prediction.feasible);
-    assert!(prediction.estimate.is_none());
+    assert!(prediction.roofline.is_none());
     let reason = &prediction.reasons[0];
     assert!(
         reason.contains("131.4 GB per GPU") && reason.contains("72.0 GB"),
@@ -52,8 +52,8 @@ fn a_dense_128b_model_fits_four_h100s_in_fp8() {
 #[test]
 fn more_tensor_parallelism_lowers_unloaded_latency() {
     let s = scenario("\"Llama-3.1-70B\"", "H100-SXM", 8);
-    let tp4 = run(&s, r#"{ "tensorParallel": 4 }"#).estimate.unwrap();
-    let tp8 = run(&s, r#"{ "tensorParallel": 8 }"#).estimate.unwrap();
+    let tp4 = run(&s, r#"{ "tensorParallel": 4 }"#).roofline.unwrap();
+    let tp8 = run(&s, r#"{ "tensorParallel": 8 }"#).roofline.unwrap();
     assert!(tp8.unloaded_tpot_ms < tp4.unloaded_tpot_ms);
     assert!(tp8.unloaded_ttft_ms < tp4.unloaded_ttft_ms);
 }
@@ -77,7 +77,7 @@ fn slower_links_make_tensor_parallelism_cost_more() {
         r#"{ "tensorParallel": 1 }"#,
     );
     let gain = |tp1: &Prediction, tp4: &Prediction| {
-        tp1.estimate.as_ref().unwrap().unloaded_ttft_ms / tp4.estimate.as_ref().unwrap().unloaded_ttft_ms
+        tp1.roofline.as_ref().unwrap().unloaded_ttft_ms / tp4.roofline.as_ref().unwrap().unloaded_ttft_ms
     };
     assert!(gain(&nvlink_tp1, &nvlink) > gain(&pcie_tp1, &pcie));
 }
@@ -98,13 +98,13 @@ fn mixture_of_experts_decodes_faster_than_a_dense_model_of_equal_size() {
         &scenario("\"Mixtral-8x7B\"", "H100-SXM", 2),
         r#"{ "tensorParallel": 2 }"#,
     )
-    .estimate
+    .roofline
     .unwrap();
     let dense = run(
         &scenario(r#"{ "paramsB": 46.7 }"#, "H100-SXM", 2),
         r#"{ "tensorParallel": 2 }"#,
     )
-    .estimate
+    .roofline
     .unwrap();
     assert!(
         moe.unloaded_tpot_ms < dense.unloaded_tpot_ms * 0.6,
@@ -116,24 +116,23 @@ fn mixture_of_experts_decodes_faster_than_a_dense_model_of_equal_size() {
 
 #[test]
 fn longer_prompts_take_longer_to_first_token() {
-    let short = run(&scenario("\"Llama-3.1-8B\"", "L40S", 1), "{}").estimate.unwrap();
+    let short = run(&scenario("\"Llama-3.1-8B\"", "L40S", 1), "{}").roofline.unwrap();
     let long = Scenario::from_json(
         r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "L40S", "count": 1 },
              "workload": { "promptTokens": 16000, "outputTokens": 200, "load": { "requestsPerSecond": 3 } } }"#,
     )
     .unwrap();
-    let long = run(&long, "{}").estimate.unwrap();
+    let long = run(&long, "{}").roofline.unwrap();
     assert!(long.unloaded_ttft_ms > 10.0 * short.unloaded_ttft_ms);
 }
 
 #[test]
-fn replicas_multiply_throughput_not_latency() {
+fn replicas_multiply_capacity_not_unloaded_latency() {
     let s = scenario("\"Llama-3.1-8B\"", "H100-SXM", 4);
-    let one = run(&s, r#"{ "tensorParallel": 1, "replicas": 1 }"#).estimate.unwrap();
-    let four = run(&s, r#"{ "tensorParallel": 1, "replicas": 4 }"#).estimate.unwrap();
+    let one = run(&s, r#"{ "tensorParallel": 1, "replicas": 1 }"#).roofline.unwrap();
+    let four = run(&s, r#"{ "tensorParallel": 1, "replicas": 4 }"#).roofline.unwrap();
     assert!((four.max_output_tokens_per_second / one.max_output_tokens_per_second - 4.0).abs() < 1e-9);
     assert_eq!(four.unloaded_tpot_ms, one.unloaded_tpot_ms);
-    assert!(four.offered_load_utilization.unwrap() < one.offered_load_utilization.unwrap());
 }
 
 #[test]
@@ -142,10 +141,32 @@ fn default_config_is_reported_in_full() {
     assert_eq!(prediction.config.tensor_parallel * prediction.config.replicas, 8);
     assert_eq!(prediction.config.max_batch, 256);
     let json = serde_json::to_value(&prediction).unwrap();
-    for key in ["config", "feasible", "reasons", "memory", "estimate", "calibration"] {
+    for key in [
+        "config",
+        "feasible",
+        "reasons",
+        "ttftMs",
+        "tpotMs",
+        "itlMs",
+        "e2eMs",
+        "requestsPerSecond",
+        "outputTokensPerSecond",
+        "outputTokensPerSecondPerGpu",
+        "sloAttainment",
+        "goodputRequestsPerSecond",
+        "memory",
+        "roofline",
+        "simulation",
+        "calibration",
+    ] {
         assert!(json.get(key).is_some(), "{key}");
     }
-    assert!(json["estimate"]["basis"].as_str().unwrap().contains("without queueing"));
+    for metric in ["ttftMs", "tpotMs", "itlMs", "e2eMs"] {
+        for statistic in ["mean", "p50", "p90", "p95", "p99"] {
+            assert!(json[metric][statistic].as_f64().unwrap() > 0.0, "{metric}.{statistic}");
+        }
+    }
+    assert!(json["roofline"]["basis"].as_str().unwrap().contains("without queueing"));
 }
 
 #[test]

@@ -33,8 +33,8 @@ fn predict_returns_plain_objects_with_numbers() {
     let prediction = wasm::predict(json(SCENARIO), JsValue::UNDEFINED).expect("prediction");
     assert!(!prediction.is_instance_of::<js_sys::Map>(), "plain object, not a Map");
     assert_eq!(get(&prediction, "feasible").as_bool(), Some(true));
-    let ttft_ms = get(&prediction, "estimate.unloadedTtftMs").as_f64().expect("a number");
-    assert!(ttft_ms.is_finite() && ttft_ms > 0.0, "{ttft_ms}");
+    let ttft_p95_ms = get(&prediction, "ttftMs.p95").as_f64().expect("a number");
+    assert!(ttft_p95_ms.is_finite() && ttft_p95_ms > 0.0, "{ttft_p95_ms}");
     assert_eq!(get(&prediction, "config.tensorParallel").as_f64(), Some(4.0));
 }
 

@@ -2,11 +2,31 @@
 //! cache that bounds how many tokens can be in flight.
 
 use crate::catalog::{GpuSpec, ModelSpec, BYTES_PER_GB};
-use crate::scenario::Deployment;
+use crate::scenario::{Deployment, ServingEngine};
 use serde::Serialize;
 
-/// Fraction of GPU memory the engine may use: vLLM's default `--gpu-memory-utilization`.
-pub const GPU_MEMORY_UTILIZATION: f64 = 0.9;
+/// How an engine sizes its KV cache.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemoryPolicy {
+    /// The engine uses this fraction of the GPU's memory for weights, activations and KV cache
+    /// together (vLLM's `--gpu-memory-utilization`, SGLang's `--mem-fraction-static`).
+    ShareOfTotal(f64),
+    /// The KV cache gets this fraction of the memory left free after weights and activations
+    /// (TensorRT-LLM's `kv_cache_free_gpu_mem_fraction`).
+    ShareOfFree(f64),
+}
+
+impl MemoryPolicy {
+    /// Each engine's default: vLLM 0.9 of total; SGLang about 0.88 of total (its default for
+    /// 80 GB-class GPUs); TensorRT-LLM 0.9 of free.
+    pub fn for_engine(engine: ServingEngine) -> MemoryPolicy {
+        match engine {
+            ServingEngine::Vllm => MemoryPolicy::ShareOfTotal(0.9),
+            ServingEngine::Sglang => MemoryPolicy::ShareOfTotal(0.88),
+            ServingEngine::TensorrtLlm => MemoryPolicy::ShareOfFree(0.9),
+        }
+    }
+}
 
 /// CUDA context, NCCL buffers and allocator slack, GB: vLLM's memory profile reports 0.2-0.6 GiB
 /// of "non-torch memory" per GPU.
@@ -23,7 +43,7 @@ const ACTIVATION_BYTES: f64 = 2.0;
 #[serde(rename_all = "camelCase")]
 pub struct MemoryPlan {
     pub capacity_gb_per_gpu: f64,
-    /// Capacity x the memory-utilisation fraction.
+    /// What the engine may use for weights, activations and KV cache.
     pub usable_gb_per_gpu: f64,
     pub weights_gb_per_gpu: f64,
     /// Peak activations of a full token-budget iteration, logits of a full batch, runtime.
@@ -37,13 +57,26 @@ pub struct MemoryPlan {
 }
 
 impl MemoryPlan {
+    /// The plan under the deployment's engine's default memory policy.
     pub fn new(model: &ModelSpec, gpu: &GpuSpec, deployment: &Deployment) -> MemoryPlan {
+        MemoryPlan::with_policy(model, gpu, deployment, MemoryPolicy::for_engine(deployment.engine))
+    }
+
+    pub fn with_policy(model: &ModelSpec, gpu: &GpuSpec, deployment: &Deployment, policy: MemoryPolicy) -> MemoryPlan {
         let t = deployment.tensor_parallel;
         let capacity_gb = gpu.memory_bytes() / BYTES_PER_GB;
-        let usable_gb = capacity_gb * GPU_MEMORY_UTILIZATION;
         let weights_gb = super::weight_bytes_per_gpu(model, t, deployment.precision) / BYTES_PER_GB;
         let reserve_gb = reserve_bytes(model, deployment) / BYTES_PER_GB + RUNTIME_RESERVE_GB;
-        let kv_cache_gb = (usable_gb - weights_gb - reserve_gb).max(0.0);
+        let (usable_gb, kv_cache_gb) = match policy {
+            MemoryPolicy::ShareOfTotal(fraction) => {
+                let usable_gb = capacity_gb * fraction;
+                (usable_gb, (usable_gb - weights_gb - reserve_gb).max(0.0))
+            }
+            MemoryPolicy::ShareOfFree(fraction) => {
+                let free_gb = (capacity_gb - weights_gb - reserve_gb).max(0.0);
+                (weights_gb + reserve_gb + free_gb * fraction, free_gb * fraction)
+            }
+        };
         let kv_bytes_per_token = super::kv_bytes_per_token(model, t, deployment.precision);
         MemoryPlan {
             capacity_gb_per_gpu: capacity_gb,
@@ -53,7 +86,7 @@ impl MemoryPlan {
             kv_cache_gb_per_gpu: kv_cache_gb,
             kv_bytes_per_token_per_gpu: kv_bytes_per_token,
             kv_capacity_tokens: (kv_cache_gb * BYTES_PER_GB / kv_bytes_per_token).floor() as u64,
-            weights_fit: weights_gb + reserve_gb <= usable_gb,
+            weights_fit: weights_gb + reserve_gb <= usable_gb.min(capacity_gb),
         }
     }
 }

@@ -1,22 +1,29 @@
 //! The analytic cost of one engine iteration (DESIGN §3), and what fits in memory.
 //!
-//! One iteration of a replica with tensor-parallel degree `t` runs `decode_seqs` sequences one
-//! token each and `prefill_tokens` prompt tokens, reading the KV cache of `kv_tokens_read`
-//! tokens. Its time is the slower of reading the bytes and doing the FLOPs (a roofline), plus
-//! the all-reduces of tensor parallelism and a fixed per-iteration overhead. Queueing, batching
-//! decisions and latency distributions belong to `sim`, not here.
+//! One iteration of a replica with tensor-parallel degree `t` decodes one token for each running
+//! sequence and prefills chunks of prompts. Its time is the slower of reading the weights and
+//! KV cache and doing the FLOPs (a roofline: the matrix multiplies overlap their memory traffic
+//! with their math), plus the memory-bound element-wise kernels between them (norms, residual
+//! adds, activation functions, logits), which do not overlap, plus the all-reduces of tensor
+//! parallelism and a fixed per-iteration overhead. Queueing, batching decisions and latency
+//! distributions belong to `sim`, not here.
 
 mod calibration;
+mod fitted;
 mod memory;
+mod roofline;
 
-pub use calibration::Calibration;
-pub use memory::{MemoryPlan, GPU_MEMORY_UTILIZATION};
+pub use calibration::{Calibration, GpuFamily};
+pub use memory::{MemoryPlan, MemoryPolicy};
+pub use roofline::RooflineEstimate;
 
 use crate::catalog::{GpuSpec, ModelSpec, Precision};
 use crate::scenario::Deployment;
 
-/// Activations cross the tensor-parallel all-reduce in 16 bits.
+/// Activations are 16-bit (they cross the all-reduce and the element-wise kernels in BF16).
 const ACTIVATION_BYTES: f64 = 2.0;
+/// Logits are written and read once for sampling, in FP32.
+const LOGIT_BYTES_PER_SAMPLE_PER_VOCAB: f64 = 2.0 * 4.0;
 
 /// The work of one engine iteration.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -55,6 +62,20 @@ impl Batch {
     }
 }
 
+/// The physical work of one iteration on one GPU, before efficiency factors.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Work {
+    /// Weights and KV cache read.
+    pub memory_bytes: f64,
+    pub flops: f64,
+    /// Read and written by memory-bound element-wise kernels.
+    pub elementwise_bytes: f64,
+    /// Tensor-parallel all-reduces (each pays a fixed latency).
+    pub allreduces: f64,
+    /// Bytes each GPU sends across them.
+    pub allreduce_bytes: f64,
+}
+
 /// Per-GPU costs of a model deployed on a GPU at a tensor-parallel degree and precision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostModel {
@@ -73,6 +94,13 @@ pub struct CostModel {
     attention_flops_per_attended_token: f64,
     /// The LM head, per sampled sequence, per GPU.
     lm_head_flops_per_sample: f64,
+    /// Element-wise traffic per token, per GPU: each layer has two fused add-RMSNorms (read the
+    /// input and the residual, write both: 8 hidden-wide tensors, replicated across the
+    /// tensor-parallel group) and a SwiGLU (read gate and up, write their product: 3 ffn-wide
+    /// tensors, split across the group).
+    elementwise_bytes_per_token: f64,
+    /// Logits written and read for sampling, per sampled sequence.
+    logit_bytes_per_sample: f64,
     /// Two all-reduces per layer (after attention, after the MLP).
     allreduces_per_step: f64,
     /// Bytes each GPU sends per token per all-reduce: 2 (t-1)/t x hidden x 2 bytes (ring).
@@ -115,6 +143,10 @@ impl CostModel {
                 * f64::from(model.head_dim)
                 / t,
             lm_head_flops_per_sample: 2.0 * vocab_hidden / t,
+            elementwise_bytes_per_token: f64::from(model.layers)
+                * (8.0 * f64::from(model.hidden) + 3.0 * f64::from(model.ffn) / t)
+                * ACTIVATION_BYTES,
+            logit_bytes_per_sample: f64::from(model.vocab) * LOGIT_BYTES_PER_SAMPLE_PER_VOCAB,
             allreduces_per_step: if t > 1.0 { 2.0 * f64::from(model.layers) } else { 0.0 },
             allreduce_bytes_per_token: 2.0 * (t - 1.0) / t * f64::from(model.hidden) * ACTIVATION_BYTES,
             // Resolution guarantees support; fall back to BF16 rather than panic.
@@ -129,32 +161,59 @@ impl CostModel {
         self.kv_bytes_per_token
     }
 
-    /// Seconds one iteration takes.
-    pub fn step_time_s(&self, batch: &Batch) -> f64 {
+    /// The physical work of one iteration, before any efficiency factor.
+    pub fn work(&self, batch: &Batch) -> Work {
         let tokens = batch.prefill_tokens + batch.decode_seqs;
         if tokens <= 0.0 {
-            return 0.0;
+            return Work::default();
         }
-        let c = &self.calibration;
         let experts_touched = if self.experts > 0.0 {
             // Each token routes to k of E experts: the chance an expert is untouched by all
             // `tokens` is (1 - k/E)^tokens.
-            self.experts * (1.0 - (1.0 - self.experts_per_token / self.experts).powf(tokens))
+            self.experts * (1.0 - libm::pow(1.0 - self.experts_per_token / self.experts, tokens))
         } else {
             0.0
         };
-        let bytes = self.dense_weight_bytes
-            + experts_touched * self.expert_weight_bytes
-            + (batch.decode_context_tokens + batch.prefill_cached_tokens) * self.kv_bytes_per_token;
-        let memory_s = bytes / (self.memory_bytes_s * c.memory_efficiency);
         let samples = batch.decode_seqs + batch.prefill_completions;
-        let flops = self.matmul_flops_per_token * tokens
-            + self.attention_flops_per_attended_token * (batch.prefill_attended_tokens + batch.decode_context_tokens)
-            + self.lm_head_flops_per_sample * samples;
-        let compute_s = flops / (self.peak_flops * c.compute_efficiency);
-        let comm_s = self.allreduces_per_step
-            * (c.allreduce_latency_us * 1e-6 + tokens * self.allreduce_bytes_per_token / self.link_bytes_s);
-        memory_s.max(compute_s) + comm_s + c.step_overhead_ms * 1e-3
+        Work {
+            memory_bytes: self.dense_weight_bytes
+                + experts_touched * self.expert_weight_bytes
+                + (batch.decode_context_tokens + batch.prefill_cached_tokens) * self.kv_bytes_per_token,
+            flops: self.matmul_flops_per_token * tokens
+                + self.attention_flops_per_attended_token
+                    * (batch.prefill_attended_tokens + batch.decode_context_tokens)
+                + self.lm_head_flops_per_sample * samples,
+            elementwise_bytes: self.elementwise_bytes_per_token * tokens + self.logit_bytes_per_sample * samples,
+            allreduces: self.allreduces_per_step,
+            allreduce_bytes: self.allreduces_per_step * tokens * self.allreduce_bytes_per_token,
+        }
+    }
+
+    /// Seconds `work` takes under `calibration`: the slower of moving the weights and KV cache
+    /// and doing the FLOPs, plus the element-wise kernels, the all-reduces and the fixed
+    /// per-iteration overhead.
+    pub fn time_s(&self, work: &Work, calibration: &Calibration) -> f64 {
+        let effective_bandwidth = self.memory_bytes_s * calibration.memory_efficiency;
+        let memory_s = work.memory_bytes / effective_bandwidth;
+        let compute_s = work.flops / (self.peak_flops * calibration.compute_efficiency);
+        let elementwise_s = work.elementwise_bytes / effective_bandwidth;
+        let comm_s = work.allreduces * calibration.allreduce_latency_us * 1e-6
+            + work.allreduce_bytes / (self.link_bytes_s * calibration.interconnect_efficiency);
+        memory_s.max(compute_s) + elementwise_s + comm_s + calibration.step_overhead_ms * 1e-3
+    }
+
+    /// Seconds one iteration takes.
+    pub fn step_time_s(&self, batch: &Batch) -> f64 {
+        self.time_s(&self.work(batch), &self.calibration)
+    }
+
+    /// Peak memory bandwidth (bytes/s) and tensor throughput (FLOP/s) the model runs against.
+    pub fn peaks(&self) -> (f64, f64) {
+        (self.memory_bytes_s, self.peak_flops)
+    }
+
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
     }
 
     pub fn tensor_parallel(&self) -> f64 {

@@ -33,23 +33,24 @@ after(async () => {
 
 const readNumber = async (selector) => Number((await page.textContent(selector)).replace(/[^0-9.]/g, ""));
 
-test("the default page shows computed memory, latency and throughput", async () => {
+test("the default page shows simulated percentiles, throughput and memory", async () => {
   assert.equal(await page.textContent("#status"), "Feasible");
-  const ttft = await readNumber("#ttft");
-  const weights = await readNumber("#weights-gb");
-  const throughput = await readNumber("#max-tps");
-  assert.ok(ttft > 0 && Number.isFinite(ttft), `ttft ${ttft}`);
-  assert.ok(weights > 0, `weights ${weights}`);
-  assert.ok(throughput > 0, `throughput ${throughput}`);
+  const p50 = await readNumber("#ttft-p50");
+  const p95 = await readNumber("#ttft-p95");
+  const p99 = await readNumber("#ttft-p99");
+  assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `ttft ${p50} ${p95} ${p99}`);
+  assert.ok((await readNumber("#weights-gb")) > 0);
+  assert.ok((await readNumber("#tps")) > 0);
+  assert.match(await page.textContent("#target-note"), /Target p95 ttft/);
   await page.screenshot({ path: `${OUTPUT}page.png`, fullPage: true });
 });
 
-test("filling the form recomputes: a longer prompt takes longer to first token", async () => {
-  const before = await readNumber("#ttft");
-  await page.fill("#prompt-tokens", "8000");
-  await page.waitForFunction((old) => Number(document.querySelector("#ttft").textContent.replace(/[^0-9.]/g, "")) !== old, before);
-  assert.ok((await readNumber("#ttft")) > before);
-  await page.fill("#prompt-tokens", "1000");
+test("filling the form recomputes: more load raises the p95 time to first token", async () => {
+  const before = await readNumber("#ttft-p95");
+  await page.fill("#rps", "9");
+  await page.waitForFunction((old) => Number(document.querySelector("#ttft-p95").textContent.replace(/[^0-9.]/g, "")) !== old, before);
+  assert.ok((await readNumber("#ttft-p95")) > before);
+  await page.fill("#rps", "3");
 });
 
 test("a smaller GPU that cannot hold the weights says so with numbers", async () => {
@@ -72,5 +73,5 @@ test("an invalid value shows its error beside the field and the page recovers", 
   await page.fill("#gpu-count", "8");
   await page.waitForFunction(() => document.querySelector("#error").textContent === "");
   assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), null);
-  assert.ok((await readNumber("#ttft")) > 0);
+  assert.ok((await readNumber("#ttft-p95")) > 0);
 });

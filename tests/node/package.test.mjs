@@ -31,14 +31,22 @@ test("the README's one-liners work from the repository root", () => {
   assert.equal(viaImport, esm.version());
 });
 
-test("predict returns finite numbers for a feasible deployment", () => {
+test("predict returns ordered percentiles and throughput for a feasible deployment", () => {
   const prediction = esm.predict(scenario(), { precision: "fp8" });
   assert.equal(prediction.feasible, true);
   assert.equal(prediction.config.precision, "fp8");
-  for (const key of ["unloadedTtftMs", "unloadedTpotMs", "unloadedE2eMs", "maxOutputTokensPerSecond"]) {
-    assert.ok(Number.isFinite(prediction.estimate[key]) && prediction.estimate[key] > 0, key);
+  for (const metric of ["ttftMs", "tpotMs", "itlMs", "e2eMs"]) {
+    const { mean, p50, p90, p95, p99 } = prediction[metric];
+    assert.ok(Number.isFinite(mean) && mean > 0, metric);
+    assert.ok(p50 <= p90 && p90 <= p95 && p95 <= p99, metric);
   }
+  assert.ok(prediction.outputTokensPerSecond > 0 && prediction.requestsPerSecond > 0);
   assert.ok(prediction.memory.weightsGbPerGpu > 0);
+  assert.ok(prediction.roofline.unloadedTtftMs <= prediction.ttftMs.p50);
+});
+
+test("the same scenario and seed give identical results", () => {
+  assert.deepEqual(esm.predict({ ...scenario(), seed: 5 }), cjs.predict({ ...scenario(), seed: 5 }));
 });
 
 test("the config argument is optional", () => {

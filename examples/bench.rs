@@ -1,0 +1,110 @@
+//! `make bench`: how fast the simulator and `predict` run, natively on one core. A plain
+//! timing harness: each case runs repeatedly and reports the median and fastest wall time.
+
+use inferplan::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
+use inferplan::scenario::LengthDistribution;
+use inferplan::sim::{self, Admission, Arrivals};
+use inferplan::{predict, Config, Scenario};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Runs `f` `runs` times; returns (median, fastest).
+fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    f(); // warm caches and the allocator
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[runs / 2], times[0])
+}
+
+fn report(name: &str, (median, fastest): (Duration, Duration)) {
+    println!(
+        "| {name:<72} | {:>9.2} | {:>10.2} |",
+        median.as_secs_f64() * 1e3,
+        fastest.as_secs_f64() * 1e3
+    );
+}
+
+const CHAT_SCENARIO: &str = r#"{
+    "useCase": "chat",
+    "model": "Llama-3.1-70B",
+    "fleet": { "gpu": "H100-SXM", "count": 8 },
+    "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "requestsPerSecond": 10 } },
+    "slo": { "metric": "ttft", "percentile": 95, "targetMs": 500 }
+}"#;
+
+fn main() {
+    println!("| {:<72} | median ms | fastest ms |", "case");
+    println!("|{}|-----------|------------|", "-".repeat(74));
+
+    // The simulator alone: 10,000 chat requests (1,000 prompt / 200 output tokens), maxBatch
+    // 256, Llama-3.1-70B at TP4 on H100 in bf16, at half and at 90% of its saturated capacity.
+    let scenario = Scenario::from_json(CHAT_SCENARIO)
+        .expect("valid")
+        .resolve()
+        .expect("valid");
+    let deployment = inferplan::Deployment {
+        engine: inferplan::scenario::ServingEngine::Vllm,
+        tensor_parallel: 4,
+        replicas: 1,
+        precision: inferplan::Precision::Bf16,
+        max_batch: 256,
+        max_batched_tokens: 8192,
+    };
+    let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, &deployment);
+    let cost = CostModel::new(
+        &scenario.model,
+        &scenario.gpu,
+        &deployment,
+        Calibration::for_gpu(&scenario.gpu),
+    );
+    let settings = sim::Settings {
+        max_batch: 256,
+        max_batched_tokens: 8192,
+        kv_capacity_tokens: memory.kv_capacity_tokens,
+        admission: Admission::Optimistic,
+    };
+    let fixed = |tokens: f64| LengthDistribution { mean: tokens, cv: 0.0 };
+    let capacity = RooflineEstimate::new(&cost, &memory, &deployment, 1000.0, 200.0).max_requests_per_second;
+    for fraction in [0.5, 0.9] {
+        let requests_per_second = capacity * fraction;
+        let label = format!("{requests_per_second:.1} req/s");
+        let workload = sim::Workload {
+            arrivals: Arrivals::Open {
+                requests_per_second,
+                burstiness: 1.0,
+            },
+            prompt_tokens: fixed(1000.0),
+            output_tokens: fixed(200.0),
+            requests: 10_000,
+            warm_up_fraction: sim::WARM_UP_FRACTION,
+            seed: 1,
+        };
+        let mut iterations = 0;
+        let timing = time(21, || {
+            let outcome = sim::simulate(&settings, &workload, (1_048_576, 131_072), |batch| {
+                cost.step_time_s(batch)
+            });
+            iterations = outcome.trace.iterations;
+            black_box(outcome);
+        });
+        report(
+            &format!("simulate 10,000 chat requests, 70B TP4 H100, {label} ({iterations} iterations)"),
+            timing,
+        );
+    }
+
+    // predict(): validation, memory plan, roofline, simulation (2,500 requests per replica), summaries.
+    let input = Scenario::from_json(CHAT_SCENARIO).expect("valid");
+    report(
+        "predict, chat scenario (70B, 8 x H100, 10 req/s, 2,500 requests per replica)",
+        time(21, || {
+            black_box(predict(&input, &Config::default()).expect("predicts"));
+        }),
+    );
+}

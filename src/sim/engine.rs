@@ -1,0 +1,438 @@
+//! The continuous-batching loop of one replica, iteration by iteration, the way vLLM's V1
+//! scheduler runs it: running sequences first (each decoding sequence one token, unfinished
+//! prefills their next chunk), then waiting requests, all within a token budget per iteration,
+//! `maxBatch` running sequences and the KV cache. Under optimistic admission (vLLM, SGLang),
+//! when the cache cannot grow the newest running sequence is preempted and later recomputed;
+//! under reserve-full admission (TensorRT-LLM's GUARANTEED_NO_EVICT) a request is admitted only
+//! when its whole prompt and output fit.
+//!
+//! Decoding sequences are tracked in aggregate (their count and total context), and each is
+//! found again only when it finishes (a heap keyed by the iteration it will finish in), so an
+//! iteration costs O(log n) however large the batch.
+
+use super::{Admission, Settings, Trace};
+use crate::perf::Batch;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not arrived yet.
+    Pending,
+    Waiting,
+    Prefilling,
+    Decoding,
+    Done,
+    /// Longer than the whole KV cache: the engine refuses it.
+    Rejected,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Request {
+    pub arrival_s: f64,
+    pub prompt_tokens: u32,
+    pub output_tokens: u32,
+    phase: Phase,
+    /// Tokens to compute before the next output token: the prompt, or after a preemption the
+    /// prompt and the tokens generated so far.
+    prefill_target: u32,
+    prefilled: u32,
+    /// Output tokens emitted (while decoding: as of joining the decode set).
+    generated: u32,
+    join_iteration: u64,
+    context_at_join: u32,
+    /// Bumped on preemption, so a stale finish entry in the heap is recognised.
+    epoch: u32,
+    pub first_token_s: f64,
+    last_token_s: f64,
+    pub finish_s: f64,
+}
+
+impl Request {
+    pub fn new(arrival_s: f64, prompt_tokens: u32, output_tokens: u32) -> Request {
+        Request {
+            arrival_s,
+            prompt_tokens,
+            output_tokens,
+            phase: Phase::Pending,
+            prefill_target: prompt_tokens,
+            prefilled: 0,
+            generated: 0,
+            join_iteration: 0,
+            context_at_join: 0,
+            epoch: 0,
+            first_token_s: f64::NAN,
+            last_token_s: f64::NAN,
+            finish_s: f64::NAN,
+        }
+    }
+
+    pub fn completed(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    fn whole_tokens(&self) -> u64 {
+        u64::from(self.prompt_tokens) + u64::from(self.output_tokens)
+    }
+}
+
+/// The measurement window: it opens when request `first_measured` arrives and closes when
+/// request `end_measured` does; for offline loads it is the whole run.
+struct Window {
+    first_measured: usize,
+    end_measured: usize,
+    start_s: Option<f64>,
+    end_s: Option<f64>,
+    whole_run: bool,
+}
+
+impl Window {
+    fn is_open(&self) -> bool {
+        self.whole_run || (self.start_s.is_some() && self.end_s.is_none())
+    }
+}
+
+pub(super) struct Engine<'a, F: FnMut(&Batch) -> f64> {
+    settings: &'a Settings,
+    step_time_s: F,
+    pub requests: Vec<Request>,
+    /// Requests `..issued` may arrive (closed loop: one more is issued per completion).
+    issued: usize,
+    next_to_arrive: usize,
+    closed_loop: bool,
+    waiting: VecDeque<u32>,
+    prefilling: VecDeque<u32>,
+    /// Running requests in admission order (newest last); finished ones are removed lazily.
+    running_order: Vec<u32>,
+    running: u32,
+    decoding: u64,
+    /// KV tokens held by decoding sequences.
+    decode_context_tokens: u64,
+    /// KV tokens held by unfinished prefills.
+    prefill_tokens_held: u64,
+    /// KV tokens reserved for whole requests (reserve-full admission).
+    reserved_tokens: u64,
+    /// (iteration in which the request emits its last token, request, epoch).
+    finishes: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    iteration: u64,
+    now_s: f64,
+    window: Window,
+    pub trace: Trace,
+    chunks: Vec<(u32, u32)>,
+}
+
+impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
+    /// `issued`: how many requests may arrive from the start (all but a closed loop's).
+    /// `measured`: the range of request indices whose arrivals open and close the window.
+    pub fn new(
+        settings: &'a Settings,
+        requests: Vec<Request>,
+        issued: usize,
+        measured: (usize, usize),
+        whole_run: bool,
+        step_time_s: F,
+    ) -> Self {
+        Engine {
+            settings,
+            step_time_s,
+            closed_loop: issued < requests.len(),
+            requests,
+            issued,
+            next_to_arrive: 0,
+            waiting: VecDeque::new(),
+            prefilling: VecDeque::new(),
+            running_order: Vec::new(),
+            running: 0,
+            decoding: 0,
+            decode_context_tokens: 0,
+            prefill_tokens_held: 0,
+            reserved_tokens: 0,
+            finishes: BinaryHeap::new(),
+            iteration: 0,
+            now_s: 0.0,
+            window: Window {
+                first_measured: measured.0,
+                end_measured: measured.1,
+                start_s: None,
+                end_s: None,
+                whole_run,
+            },
+            trace: Trace::default(),
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Runs until every request has finished or been rejected, or `max_iterations` pass.
+    pub fn run(&mut self, max_iterations: u64) {
+        while self.iteration < max_iterations {
+            self.take_arrivals();
+            if self.running == 0 && self.waiting.is_empty() {
+                if self.next_to_arrive >= self.issued {
+                    break;
+                }
+                // Idle until the next arrival.
+                self.now_s = self.now_s.max(self.requests[self.next_to_arrive].arrival_s);
+                continue;
+            }
+            let completions = self.step();
+            if self.closed_loop {
+                // Each finished user sends its next request now.
+                let more = (completions as usize).min(self.requests.len() - self.issued);
+                for request in &mut self.requests[self.issued..self.issued + more] {
+                    request.arrival_s = self.now_s;
+                }
+                self.issued += more;
+            }
+        }
+        self.trace.truncated = self.iteration >= max_iterations;
+        self.trace.window_s = if self.window.whole_run {
+            self.now_s
+        } else {
+            match self.window.start_s {
+                Some(start) => self.window.end_s.unwrap_or(self.now_s) - start,
+                None => 0.0,
+            }
+        };
+        self.trace.end_s = self.now_s;
+    }
+
+    fn take_arrivals(&mut self) {
+        while self.next_to_arrive < self.issued && self.requests[self.next_to_arrive].arrival_s <= self.now_s {
+            let index = self.next_to_arrive;
+            self.next_to_arrive += 1;
+            let request = &mut self.requests[index];
+            if index == self.window.first_measured {
+                self.window.start_s = Some(request.arrival_s);
+            }
+            if index == self.window.end_measured {
+                self.window.end_s = Some(request.arrival_s);
+            }
+            if self.window.is_open() {
+                self.trace.arrivals_in_window += 1;
+            }
+            // A request longer than the whole cache can never run; the engine refuses it.
+            if request.whole_tokens() > self.settings.kv_capacity_tokens {
+                request.phase = Phase::Rejected;
+                self.trace.rejected += 1;
+            } else {
+                request.phase = Phase::Waiting;
+                self.waiting.push_back(index as u32);
+            }
+        }
+    }
+
+    /// Preempts the newest running request: its cache is freed and it waits at the head of the
+    /// queue to recompute its prompt and the tokens it already generated.
+    fn preempt_newest(&mut self) -> bool {
+        while let Some(id) = self.running_order.pop() {
+            let request = &mut self.requests[id as usize];
+            match request.phase {
+                Phase::Decoding => {
+                    let decoded_since_join = self.iteration - request.join_iteration;
+                    request.generated += decoded_since_join as u32;
+                    self.decoding -= 1;
+                    self.decode_context_tokens -= u64::from(request.context_at_join) + decoded_since_join;
+                }
+                Phase::Prefilling => {
+                    self.prefill_tokens_held -= u64::from(request.prefilled);
+                    self.prefilling.retain(|&other| other != id);
+                }
+                _ => continue,
+            }
+            let request = &mut self.requests[id as usize];
+            if self.settings.admission == Admission::ReserveFull {
+                self.reserved_tokens -= request.whole_tokens();
+            }
+            request.phase = Phase::Waiting;
+            request.epoch += 1;
+            request.prefill_target = request.prompt_tokens + request.generated;
+            request.prefilled = 0;
+            self.running -= 1;
+            self.waiting.push_front(id);
+            self.trace.preemptions += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Plans the iteration into `self.chunks` and returns its batch, or `None` when nothing
+    /// can run.
+    fn schedule(&mut self) -> Option<Batch> {
+        let capacity = self.settings.kv_capacity_tokens;
+        let optimistic = self.settings.admission == Admission::Optimistic;
+        if optimistic {
+            // Every decoding sequence adds a token to the cache this iteration.
+            while self.decode_context_tokens + self.prefill_tokens_held + self.decoding > capacity {
+                if !self.preempt_newest() {
+                    break;
+                }
+            }
+        }
+        let mut budget = u64::from(self.settings.max_batched_tokens).saturating_sub(self.decoding);
+        let mut kv_free =
+            capacity.saturating_sub(self.decode_context_tokens + self.prefill_tokens_held + self.decoding);
+        self.chunks.clear();
+
+        // Unfinished prefills continue first, in admission order.
+        for &id in &self.prefilling {
+            let request = &self.requests[id as usize];
+            let mut chunk = u64::from(request.prefill_target - request.prefilled).min(budget);
+            if optimistic {
+                chunk = chunk.min(kv_free);
+                kv_free -= chunk;
+            }
+            if chunk == 0 {
+                break;
+            }
+            budget -= chunk;
+            self.chunks.push((id, chunk as u32));
+        }
+        // Then waiting requests, while the budget, maxBatch and the cache allow.
+        while budget > 0 && self.running < self.settings.max_batch {
+            let Some(&id) = self.waiting.front() else { break };
+            let request = &self.requests[id as usize];
+            let chunk = u64::from(request.prefill_target).min(budget);
+            if optimistic {
+                if chunk > kv_free {
+                    break;
+                }
+                kv_free -= chunk;
+            } else {
+                if self.reserved_tokens + request.whole_tokens() > capacity {
+                    break;
+                }
+                self.reserved_tokens += request.whole_tokens();
+            }
+            self.waiting.pop_front();
+            self.requests[id as usize].phase = Phase::Prefilling;
+            self.prefilling.push_back(id);
+            self.running_order.push(id);
+            self.running += 1;
+            budget -= chunk;
+            self.chunks.push((id, chunk as u32));
+        }
+        if self.decoding == 0 && self.chunks.is_empty() {
+            return None;
+        }
+        let mut batch = Batch::default();
+        batch.add_decode(
+            self.decoding as f64,
+            (self.decode_context_tokens + self.decoding) as f64,
+        );
+        for &(id, chunk) in &self.chunks {
+            let request = &self.requests[id as usize];
+            let completes = request.prefilled + chunk == request.prefill_target;
+            batch.add_prefill_chunk(f64::from(request.prefilled), f64::from(chunk), completes);
+        }
+        Some(batch)
+    }
+
+    /// One engine iteration. Returns how many requests completed in it.
+    fn step(&mut self) -> u32 {
+        let Some(batch) = self.schedule() else {
+            // Unfinished prefills hold the whole cache and nothing decodes: free the newest. With
+            // nothing running at all the head of the queue cannot be admitted (requests longer
+            // than the cache are refused on arrival, so this should not happen): refuse it
+            // rather than spin.
+            if !self.preempt_newest() {
+                if let Some(id) = self.waiting.pop_front() {
+                    self.requests[id as usize].phase = Phase::Rejected;
+                    self.trace.rejected += 1;
+                }
+            }
+            return 0;
+        };
+        let duration_s = (self.step_time_s)(&batch);
+        self.now_s += duration_s;
+        let this_iteration = self.iteration;
+        self.iteration += 1;
+        self.trace.iterations += 1;
+        let in_window = self.window.is_open();
+        if in_window && self.decoding > 0 {
+            self.trace.inter_token_gaps.push((duration_s, self.decoding as u32));
+        }
+        let mut tokens_emitted = self.decoding;
+        self.decode_context_tokens += self.decoding;
+
+        // Prefill progress; a completed prefill emits a token and joins the decode set.
+        let mut completions = 0;
+        for index in 0..self.chunks.len() {
+            let (id, chunk) = self.chunks[index];
+            let request = &mut self.requests[id as usize];
+            request.prefilled += chunk;
+            self.prefill_tokens_held += u64::from(chunk);
+            if request.prefilled < request.prefill_target {
+                continue;
+            }
+            self.prefill_tokens_held -= u64::from(request.prefill_target);
+            if request.generated == 0 {
+                request.first_token_s = self.now_s;
+            } else if in_window {
+                // A resumed request: its gap spans the wait since its last token.
+                self.trace.inter_token_gaps.push((self.now_s - request.last_token_s, 1));
+            }
+            request.generated += 1;
+            request.last_token_s = self.now_s;
+            tokens_emitted += 1;
+            if request.generated >= request.output_tokens {
+                completions += self.complete(id);
+                continue;
+            }
+            request.phase = Phase::Decoding;
+            request.join_iteration = this_iteration + 1;
+            request.context_at_join = request.prefill_target;
+            let finish_iteration = request.join_iteration + u64::from(request.output_tokens - request.generated) - 1;
+            self.finishes.push(Reverse((finish_iteration, id, request.epoch)));
+            self.decoding += 1;
+            self.decode_context_tokens += u64::from(request.prefill_target);
+        }
+        let requests = &self.requests;
+        self.prefilling
+            .retain(|&id| requests[id as usize].phase == Phase::Prefilling);
+
+        // Decoding requests whose last token this iteration produced.
+        while let Some(&Reverse((finish_iteration, id, epoch))) = self.finishes.peek() {
+            if finish_iteration > this_iteration {
+                break;
+            }
+            self.finishes.pop();
+            let request = &mut self.requests[id as usize];
+            if request.epoch != epoch || request.phase != Phase::Decoding {
+                continue;
+            }
+            // It decoded in iterations join..=this, one token each.
+            self.decoding -= 1;
+            self.decode_context_tokens -=
+                u64::from(request.context_at_join) + (self.iteration - request.join_iteration);
+            request.generated = request.output_tokens;
+            request.last_token_s = self.now_s;
+            completions += self.complete(id);
+        }
+        if in_window {
+            self.trace.output_tokens_in_window += tokens_emitted;
+            self.trace.completions_in_window += u64::from(completions);
+        }
+        completions
+    }
+
+    fn complete(&mut self, id: u32) -> u32 {
+        let request = &mut self.requests[id as usize];
+        request.phase = Phase::Done;
+        request.finish_s = self.now_s;
+        self.running -= 1;
+        if self.settings.admission == Admission::ReserveFull {
+            self.reserved_tokens -= request.whole_tokens();
+        }
+        // Finished requests leave the admission order lazily: from its tail at once, from the
+        // middle when they pile up.
+        let requests = &self.requests;
+        let is_running = |id: &u32| matches!(requests[*id as usize].phase, Phase::Prefilling | Phase::Decoding);
+        while self.running_order.last().is_some_and(|id| !is_running(id)) {
+            self.running_order.pop();
+        }
+        if self.running_order.len() > 2 * self.running as usize + 64 {
+            self.running_order.retain(is_running);
+        }
+        1
+    }
+}

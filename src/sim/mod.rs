@@ -1,0 +1,381 @@
+//! The discrete-event simulator of a continuously batching server (DESIGN §4): requests arrive
+//! (open loop, closed loop or all at once), wait, are prefilled in chunks and decoded
+//! iteration by iteration, each iteration lasting what `perf` says it costs. Out come
+//! per-request latencies, whose distribution is where the tail lives: p95 is read from the
+//! simulated requests, never a multiple of the mean.
+//!
+//! This module owns queueing and batching; the cost of an iteration is `perf`'s, and turning
+//! latencies into summaries and verdicts belongs to `stats` and the callers.
+
+mod engine;
+mod workload;
+
+pub use workload::Sampler;
+
+use crate::perf::Batch;
+use crate::scenario::LengthDistribution;
+use engine::{Engine, Request};
+
+/// How the engine admits requests into the KV cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Admit while the next prefill chunk fits; preempt (and later recompute) the newest
+    /// sequence when decoding outgrows the cache. vLLM and SGLang.
+    Optimistic,
+    /// Admit only when the whole prompt and output fit; never preempt. TensorRT-LLM's
+    /// GUARANTEED_NO_EVICT scheduler.
+    ReserveFull,
+}
+
+impl Admission {
+    pub fn for_engine(engine: crate::scenario::ServingEngine) -> Admission {
+        match engine {
+            crate::scenario::ServingEngine::TensorrtLlm => Admission::ReserveFull,
+            _ => Admission::Optimistic,
+        }
+    }
+}
+
+/// The engine limits of one replica.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    pub max_batch: u32,
+    pub max_batched_tokens: u32,
+    pub kv_capacity_tokens: u64,
+    pub admission: Admission,
+}
+
+/// How requests arrive at one replica.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arrivals {
+    /// Independent arrivals at a mean rate; inter-arrival CV `burstiness` (1 = Poisson).
+    Open { requests_per_second: f64, burstiness: f64 },
+    /// `concurrency` users, each sending its next request when the previous one completes.
+    Closed { concurrency: u32 },
+    /// Every request queued at time zero.
+    Offline,
+}
+
+/// What to simulate: the arrivals, the lengths, how many requests and the seed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Workload {
+    pub arrivals: Arrivals,
+    pub prompt_tokens: LengthDistribution,
+    pub output_tokens: LengthDistribution,
+    /// Requests to simulate in all, warm-up and cool-down included.
+    pub requests: u32,
+    /// Fraction of an online run's requests left out of the statistics at each end
+    /// (`WARM_UP_FRACTION` for predictions; 0 to measure like a benchmark client does).
+    pub warm_up_fraction: f64,
+    pub seed: u64,
+}
+
+/// Fraction of requests at each end of an online run left out of the statistics: the first
+/// arrive at an empty server (warm-up), the last at a draining one (cool-down).
+pub const WARM_UP_FRACTION: f64 = 0.1;
+
+/// Bound on iterations per simulation, so no input can make it run without end. Every
+/// iteration emits or prefills at least one token, and the request count is bounded by
+/// `MAX_SIMULATED_TOKENS` at the caller, so real runs stay far below.
+pub const MAX_ITERATIONS: u64 = 20_000_000;
+
+/// Per-run counters and the inter-token gaps, gathered by the engine.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    /// (gap, how many tokens had it): all sequences decoding in one iteration share its length.
+    pub inter_token_gaps: Vec<(f64, u32)>,
+    pub iterations: u64,
+    pub preemptions: u64,
+    /// Requests longer than the whole KV cache, refused.
+    pub rejected: u64,
+    pub arrivals_in_window: u64,
+    pub completions_in_window: u64,
+    pub output_tokens_in_window: u64,
+    /// Length of the measurement window, seconds.
+    pub window_s: f64,
+    pub end_s: f64,
+    /// The run hit `MAX_ITERATIONS`.
+    pub truncated: bool,
+}
+
+/// Latencies of one measured request, seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestLatency {
+    pub ttft_s: f64,
+    /// Mean gap after the first token; `None` for one-token outputs.
+    pub tpot_s: Option<f64>,
+    pub e2e_s: f64,
+    pub output_tokens: u32,
+}
+
+/// The outcome of a simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Completed requests inside the measurement window, in arrival order.
+    pub measured: Vec<RequestLatency>,
+    pub trace: Trace,
+}
+
+impl Outcome {
+    /// Completed requests per second over the window.
+    pub fn requests_per_second(&self) -> f64 {
+        rate(self.trace.completions_in_window as f64, self.trace.window_s)
+    }
+
+    /// Output tokens per second over the window.
+    pub fn output_tokens_per_second(&self) -> f64 {
+        rate(self.trace.output_tokens_in_window as f64, self.trace.window_s)
+    }
+
+    /// Whether the server fell behind: fewer than 95% of the requests that arrived during the
+    /// window also completed during it, so the queue grew (the offered load exceeds capacity).
+    pub fn fell_behind(&self) -> bool {
+        (self.trace.completions_in_window as f64) < 0.95 * self.trace.arrivals_in_window as f64
+    }
+}
+
+fn rate(count: f64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        count / seconds
+    } else {
+        0.0
+    }
+}
+
+/// Simulates `workload` on one replica whose iterations last `step_time_s(batch)` seconds.
+/// Lengths are capped at `max_prompt_tokens` / `max_output_tokens`.
+pub fn simulate(
+    settings: &Settings,
+    workload: &Workload,
+    (max_prompt_tokens, max_output_tokens): (u32, u32),
+    step_time_s: impl FnMut(&Batch) -> f64,
+) -> Outcome {
+    let total = workload.requests.max(1) as usize;
+    let mut sampler = Sampler::new(workload.seed);
+    let mut clock_s = 0.0;
+    let requests: Vec<Request> = (0..total)
+        .map(|_| {
+            let arrival_s = match workload.arrivals {
+                Arrivals::Open {
+                    requests_per_second,
+                    burstiness,
+                } => {
+                    clock_s += sampler.interarrival(1.0 / requests_per_second, burstiness);
+                    clock_s
+                }
+                Arrivals::Closed { .. } | Arrivals::Offline => 0.0,
+            };
+            let prompt = sampler.length(&workload.prompt_tokens, max_prompt_tokens);
+            let output = sampler.length(&workload.output_tokens, max_output_tokens);
+            Request::new(arrival_s, prompt, output)
+        })
+        .collect();
+    let (issued, measured, whole_run) = match workload.arrivals {
+        Arrivals::Offline => (total, (0, total), true),
+        Arrivals::Open { .. } | Arrivals::Closed { .. } => {
+            let skipped = (total as f64 * workload.warm_up_fraction.clamp(0.0, 0.45)).floor() as usize;
+            let issued = match workload.arrivals {
+                Arrivals::Closed { concurrency } => (concurrency as usize).clamp(1, total),
+                _ => total,
+            };
+            (issued, (skipped, total - skipped), false)
+        }
+    };
+    let mut engine = Engine::new(settings, requests, issued, measured, whole_run, step_time_s);
+    engine.run(MAX_ITERATIONS);
+    let measured = engine.requests[measured.0..measured.1]
+        .iter()
+        .filter(|request| request.completed())
+        .map(|request| RequestLatency {
+            ttft_s: request.first_token_s - request.arrival_s,
+            tpot_s: (request.output_tokens > 1)
+                .then(|| (request.finish_s - request.first_token_s) / f64::from(request.output_tokens - 1)),
+            e2e_s: request.finish_s - request.arrival_s,
+            output_tokens: request.output_tokens,
+        })
+        .collect();
+    Outcome {
+        measured,
+        trace: std::mem::take(&mut engine.trace),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXED_STEP_S: f64 = 0.01;
+
+    fn settings(max_batch: u32, kv_capacity_tokens: u64) -> Settings {
+        Settings {
+            max_batch,
+            max_batched_tokens: 8192,
+            kv_capacity_tokens,
+            admission: Admission::Optimistic,
+        }
+    }
+
+    fn fixed(tokens: f64) -> LengthDistribution {
+        LengthDistribution { mean: tokens, cv: 0.0 }
+    }
+
+    fn workload(arrivals: Arrivals, requests: u32) -> Workload {
+        Workload {
+            arrivals,
+            prompt_tokens: fixed(100.0),
+            output_tokens: fixed(10.0),
+            requests,
+            warm_up_fraction: WARM_UP_FRACTION,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn a_lone_request_takes_one_prefill_and_one_step_per_further_token() {
+        let outcome = simulate(
+            &settings(8, 10_000),
+            &workload(Arrivals::Offline, 1),
+            (1000, 1000),
+            |_| FIXED_STEP_S,
+        );
+        let request = outcome.measured[0];
+        assert!((request.ttft_s - FIXED_STEP_S).abs() < 1e-12);
+        assert!((request.e2e_s - 10.0 * FIXED_STEP_S).abs() < 1e-12);
+        assert!((request.tpot_s.unwrap() - FIXED_STEP_S).abs() < 1e-12);
+        assert_eq!(outcome.trace.iterations, 10);
+    }
+
+    #[test]
+    fn batching_serves_many_requests_in_the_iterations_of_one() {
+        // 8 requests fit one batch (8 x 100 prompt tokens in one 8192-token iteration).
+        let outcome = simulate(
+            &settings(8, 100_000),
+            &workload(Arrivals::Offline, 8),
+            (1000, 1000),
+            |_| FIXED_STEP_S,
+        );
+        assert_eq!(outcome.measured.len(), 8);
+        assert_eq!(outcome.trace.iterations, 10);
+        assert_eq!(outcome.trace.output_tokens_in_window, 80);
+    }
+
+    #[test]
+    fn max_batch_queues_the_rest() {
+        let outcome = simulate(
+            &settings(4, 100_000),
+            &workload(Arrivals::Offline, 8),
+            (1000, 1000),
+            |_| FIXED_STEP_S,
+        );
+        let mut ttfts: Vec<f64> = outcome.measured.iter().map(|r| r.ttft_s).collect();
+        ttfts.sort_by(f64::total_cmp);
+        assert!((ttfts[0] - FIXED_STEP_S).abs() < 1e-12);
+        // The second wave starts when the first finishes, 10 iterations in.
+        assert!((ttfts[7] - 11.0 * FIXED_STEP_S).abs() < 1e-12, "{ttfts:?}");
+    }
+
+    #[test]
+    fn a_small_cache_preempts_and_still_completes_everything() {
+        // 8 requests of 110 tokens each in a 500-token cache.
+        let outcome = simulate(&settings(8, 500), &workload(Arrivals::Offline, 8), (1000, 1000), |_| {
+            FIXED_STEP_S
+        });
+        assert_eq!(outcome.measured.len(), 8);
+        assert!(outcome.trace.preemptions > 0);
+        assert_eq!(outcome.trace.output_tokens_in_window, 80);
+    }
+
+    #[test]
+    fn reserve_full_admission_never_preempts() {
+        let mut reserve = settings(8, 500);
+        reserve.admission = Admission::ReserveFull;
+        let outcome = simulate(&reserve, &workload(Arrivals::Offline, 8), (1000, 1000), |_| {
+            FIXED_STEP_S
+        });
+        assert_eq!(outcome.measured.len(), 8);
+        assert_eq!(outcome.trace.preemptions, 0);
+    }
+
+    #[test]
+    fn requests_longer_than_the_cache_are_refused_not_spun_on() {
+        let outcome = simulate(&settings(8, 50), &workload(Arrivals::Offline, 3), (1000, 1000), |_| {
+            FIXED_STEP_S
+        });
+        assert_eq!(outcome.trace.rejected, 3);
+        assert!(outcome.measured.is_empty());
+    }
+
+    #[test]
+    fn closed_loop_keeps_concurrency_requests_in_flight() {
+        let outcome = simulate(
+            &settings(64, 1_000_000),
+            &workload(Arrivals::Closed { concurrency: 4 }, 400),
+            (1000, 1000),
+            |batch| FIXED_STEP_S + 1e-6 * batch.decode_seqs,
+        );
+        // Four users, each request 10 iterations: 0.4 requests per iteration.
+        let per_iteration = outcome.requests_per_second() * FIXED_STEP_S;
+        assert!((per_iteration - 0.4).abs() < 0.02, "{per_iteration}");
+    }
+
+    #[test]
+    fn open_loop_throughput_matches_the_offered_rate_below_capacity() {
+        let outcome = simulate(
+            &settings(64, 1_000_000),
+            &workload(
+                Arrivals::Open {
+                    requests_per_second: 20.0,
+                    burstiness: 1.0,
+                },
+                4000,
+            ),
+            (1000, 1000),
+            |_| FIXED_STEP_S,
+        );
+        assert!(
+            (outcome.requests_per_second() / 20.0 - 1.0).abs() < 0.05,
+            "{}",
+            outcome.requests_per_second()
+        );
+        assert!(!outcome.fell_behind());
+    }
+
+    #[test]
+    fn overload_is_detected() {
+        // One request at a time (maxBatch 1) lasting 10 iterations = 10 requests/s at most.
+        let outcome = simulate(
+            &settings(1, 1_000_000),
+            &workload(
+                Arrivals::Open {
+                    requests_per_second: 20.0,
+                    burstiness: 1.0,
+                },
+                2000,
+            ),
+            (1000, 1000),
+            |_| FIXED_STEP_S,
+        );
+        assert!(outcome.fell_behind());
+        assert!(outcome.requests_per_second() < 10.5);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_run() {
+        let run = || {
+            let w = Workload {
+                output_tokens: LengthDistribution { mean: 50.0, cv: 1.0 },
+                ..workload(
+                    Arrivals::Open {
+                        requests_per_second: 30.0,
+                        burstiness: 2.0,
+                    },
+                    1000,
+                )
+            };
+            simulate(&settings(16, 3000), &w, (1000, 1000), |b| {
+                0.002 + 1e-5 * (b.decode_seqs + b.prefill_tokens)
+            })
+        };
+        assert_eq!(run(), run());
+    }
+}

@@ -1,0 +1,160 @@
+//! Summary statistics of latency samples: the mean and percentiles. Percentiles use linear
+//! interpolation between closest ranks (Hyndman & Fan type 7), the definition of numpy's
+//! `percentile` and therefore of `vllm bench serve`, so our figures compare like for like.
+
+use serde::Serialize;
+
+/// Mean and the percentiles the contract reports, in the samples' unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+impl Summary {
+    /// Summarises `samples` (reordered in place). `None` when there are none.
+    pub fn of(samples: &mut [f64]) -> Option<Summary> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort_unstable_by(f64::total_cmp);
+        let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+        Some(Summary {
+            mean,
+            p50: percentile_of_sorted(samples, 50.0),
+            p90: percentile_of_sorted(samples, 90.0),
+            p95: percentile_of_sorted(samples, 95.0),
+            p99: percentile_of_sorted(samples, 99.0),
+        })
+    }
+
+    /// The value at `percentile` when it is one of the reported ones, else `None`.
+    pub fn at(&self, percentile: f64) -> Option<f64> {
+        [(50.0, self.p50), (90.0, self.p90), (95.0, self.p95), (99.0, self.p99)]
+            .into_iter()
+            .find(|(p, _)| *p == percentile)
+            .map(|(_, value)| value)
+    }
+
+    /// Multiplies every figure (unit conversion).
+    pub fn scaled(&self, factor: f64) -> Summary {
+        Summary {
+            mean: self.mean * factor,
+            p50: self.p50 * factor,
+            p90: self.p90 * factor,
+            p95: self.p95 * factor,
+            p99: self.p99 * factor,
+        }
+    }
+}
+
+/// The `percentile` (0-100) of ascending `sorted` samples, type 7: rank `h = (n-1) p/100`,
+/// interpolated between the samples at floor(h) and floor(h)+1.
+pub fn percentile_of_sorted(sorted: &[f64], percentile: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let rank = (n - 1) as f64 * percentile.clamp(0.0, 100.0) / 100.0;
+            let below = rank.floor() as usize;
+            let above = (below + 1).min(n - 1);
+            sorted[below] + (rank - below as f64) * (sorted[above] - sorted[below])
+        }
+    }
+}
+
+/// Samples with integer weights (a value seen `weight` times), summarised as if expanded: the
+/// inter-token gaps of one engine iteration are all equal, so the simulator records each
+/// iteration once with the number of tokens it emitted. Sorts `samples` by value.
+pub fn weighted_summary(samples: &mut [(f64, u32)]) -> Option<Summary> {
+    samples.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let total: u64 = samples.iter().map(|&(_, weight)| u64::from(weight)).sum();
+    let mean = samples
+        .iter()
+        .map(|&(value, weight)| value * f64::from(weight))
+        .sum::<f64>()
+        / total as f64;
+    let percentile = |p: f64| weighted_percentile_of_sorted(samples, p);
+    Some(Summary {
+        mean,
+        p50: percentile(50.0)?,
+        p90: percentile(90.0)?,
+        p95: percentile(95.0)?,
+        p99: percentile(99.0)?,
+    })
+}
+
+/// The `percentile` of weighted samples sorted by value, type 7 over their expansion; `None`
+/// when the weights sum to zero.
+pub fn weighted_percentile_of_sorted(sorted: &[(f64, u32)], percentile: f64) -> Option<f64> {
+    let total: u64 = sorted.iter().map(|&(_, weight)| u64::from(weight)).sum();
+    if total == 0 {
+        return None;
+    }
+    // The value at 0-based position `index` of the expansion.
+    let value_at = |index: u64| -> f64 {
+        let mut seen = 0u64;
+        for &(value, weight) in sorted {
+            seen += u64::from(weight);
+            if index < seen {
+                return value;
+            }
+        }
+        sorted[sorted.len() - 1].0
+    };
+    let rank = (total - 1) as f64 * percentile.clamp(0.0, 100.0) / 100.0;
+    let below = rank.floor() as u64;
+    let (low, high) = (value_at(below), value_at((below + 1).min(total - 1)));
+    Some(low + (rank - below as f64) * (high - low))
+}
+
+/// Median of `values` (reordered in place); NaN when empty.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    percentile_of_sorted(values, 50.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_match_numpy_linear_interpolation() {
+        // numpy.percentile([1, 2, 3, 4, 10], [50, 90, 95, 99]) = [3, 7.6, 8.8, 9.76]
+        let summary = Summary::of(&mut [10.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert_eq!(summary.p50, 3.0);
+        assert!((summary.p90 - 7.6).abs() < 1e-12);
+        assert!((summary.p95 - 8.8).abs() < 1e-12);
+        assert!((summary.p99 - 9.76).abs() < 1e-12);
+        assert_eq!(summary.mean, 4.0);
+    }
+
+    #[test]
+    fn weighted_samples_equal_their_expansion() {
+        let mut weighted = vec![(5.0, 3), (1.0, 2), (9.0, 1), (2.0, 4)];
+        let mut expanded: Vec<f64> = weighted
+            .iter()
+            .flat_map(|&(value, weight)| std::iter::repeat_n(value, weight as usize))
+            .collect();
+        let a = weighted_summary(&mut weighted).unwrap();
+        let b = Summary::of(&mut expanded).unwrap();
+        for (x, y) in [
+            (a.mean, b.mean),
+            (a.p50, b.p50),
+            (a.p90, b.p90),
+            (a.p95, b.p95),
+            (a.p99, b.p99),
+        ] {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn empty_samples_have_no_summary() {
+        assert!(Summary::of(&mut []).is_none());
+        assert!(weighted_summary(&mut [(1.0, 0)]).is_none());
+    }
+}
