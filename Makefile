@@ -53,8 +53,11 @@ calibrate:
 accuracy:
 	cargo run --release --quiet --example accuracy
 
-bench:
+# Speed natively and in wasm under Node.
+bench: build
 	cargo run --release --quiet --example bench
+	@echo
+	node scripts/bench-wasm.mjs
 
 clean:
 	rm -rf pkg target test-output

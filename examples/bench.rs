@@ -4,7 +4,7 @@
 use inferplan::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
 use inferplan::scenario::LengthDistribution;
 use inferplan::sim::{self, Admission, Arrivals};
-use inferplan::{predict, Config, Scenario};
+use inferplan::{advise, predict, Config, Scenario};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -30,13 +30,8 @@ fn report(name: &str, (median, fastest): (Duration, Duration)) {
     );
 }
 
-const CHAT_SCENARIO: &str = r#"{
-    "useCase": "chat",
-    "model": "Llama-3.1-70B",
-    "fleet": { "gpu": "H100-SXM", "count": 8 },
-    "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "requestsPerSecond": 10 } },
-    "slo": { "metric": "ttft", "percentile": 95, "targetMs": 500 }
-}"#;
+/// The default chat scenario (also benchmarked in wasm by scripts/bench-wasm.mjs).
+const CHAT_SCENARIO: &str = include_str!("chat-scenario.json");
 
 fn main() {
     println!("| {:<72} | median ms | fastest ms |", "case");
@@ -102,9 +97,16 @@ fn main() {
     // predict(): validation, memory plan, roofline, simulation (2,500 requests per replica), summaries.
     let input = Scenario::from_json(CHAT_SCENARIO).expect("valid");
     report(
-        "predict, chat scenario (70B, 8 x H100, 10 req/s, 2,500 requests per replica)",
+        "predict, default chat scenario (70B, 8 x H100, 3 req/s)",
         time(21, || {
             black_box(predict(&input, &Config::default()).expect("predicts"));
+        }),
+    );
+    // advise(): the whole search, verdict and explanation.
+    report(
+        "advise, default chat scenario (examples/chat-scenario.json)",
+        time(11, || {
+            black_box(advise(&input).expect("advises"));
         }),
     );
 }

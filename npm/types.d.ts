@@ -52,10 +52,11 @@ export interface Slo {
 }
 
 export interface Scenario {
+  /** Supplies default lengths and SLOs (see the README's presets) when they are left out. */
   useCase?: UseCase;
   model: string | CustomModel;
   fleet: { gpu: string | GpuSpec; count: number; pricePerGpuHour?: number };
-  workload: { promptTokens: Lengths; outputTokens: Lengths; load: Load };
+  workload: { promptTokens?: Lengths; outputTokens?: Lengths; load: Load };
   slo?: Slo | Slo[];
   precisions?: Precision[];
   seed?: number;
@@ -166,6 +167,43 @@ export interface Prediction {
   roofline: RooflineEstimate | null;
   simulation: SimulationReport | null;
   calibration: Calibration;
+}
+
+export type Verdict = "latency-first" | "throughput-first" | "balanced" | "infeasible-latency" | "infeasible-capacity";
+
+/** One candidate deployment on the trade-off chart. */
+export interface FrontierPoint {
+  config: Deployment;
+  /** The binding SLO's percentile at the required load, ms. */
+  latencyMs: number | null;
+  /** Output tokens/s per GPU at the highest load meeting every SLO. */
+  outputTokensPerSecondPerGpu: number;
+  meetsSlo: boolean;
+  paretoOptimal: boolean;
+  recommended: boolean;
+}
+
+export interface Recommendation {
+  verdict: Verdict;
+  /** One sentence: latency or throughput first, and why. */
+  summary: string;
+  /** Short sentences, each with its numbers. */
+  reasons: string[];
+  config: Deployment;
+  prediction: Prediction;
+  /** Pareto-optimal candidates (SLO percentile vs throughput per GPU), including ones that miss the SLO. */
+  frontier: FrontierPoint[];
+  /** Every candidate evaluated. */
+  candidates: FrontierPoint[];
+  gpusNeeded: number;
+  latencySlack: number;
+  /** `null` when no configuration meets the SLOs at any load. */
+  loadPressure: number | null;
+  bindingSlo: Required<Slo>;
+  bestAchievableMs: number | null;
+  sloCapacity: number;
+  requiredLoad: number;
+  loadUnit: "requests/s" | "concurrent users" | "requests";
 }
 
 export interface ModelSpec {

@@ -21,6 +21,7 @@
 //! # Ok::<(), inferplan::Error>(())
 //! ```
 
+pub mod advise;
 pub mod catalog;
 mod error;
 pub mod measure;
@@ -34,9 +35,10 @@ pub mod stats;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use advise::{advise, Recommendation, Verdict};
 pub use catalog::{catalog, Catalog, GpuSpec, ModelSpec, Precision};
 pub use error::{Error, Result};
-pub use predict::{predict, predict_resolved, Prediction};
+pub use predict::{predict, predict_resolved, predict_resolved_with, Prediction};
 pub use scenario::{Config, Deployment, Scenario};
 
 /// The library's version (the crate version, also the npm package's).

@@ -127,6 +127,17 @@ fn default_tensor_parallel(scenario: &Resolved, degrees: &[u32], template: &Depl
 
 /// Evaluates a checked deployment.
 pub fn predict_resolved(scenario: &Resolved, deployment: &Deployment) -> Prediction {
+    predict_resolved_with(scenario, deployment, None)
+}
+
+/// Evaluates a checked deployment, simulating `requests_per_replica` requests for an online
+/// load instead of the default: a screening run for the advisor's search, which also leaves
+/// out the inter-token-latency summary unless an SLO bounds ITL.
+pub fn predict_resolved_with(
+    scenario: &Resolved,
+    deployment: &Deployment,
+    requests_per_replica: Option<u32>,
+) -> Prediction {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
     let calibration = Calibration::for_gpu(&scenario.gpu);
     let mut prediction = Prediction {
@@ -179,6 +190,10 @@ pub fn predict_resolved(scenario: &Resolved, deployment: &Deployment) -> Predict
 
     let replicas = deployment.replicas;
     let (arrivals, requests) = replica_load(scenario, replicas);
+    let requests = match (arrivals, requests_per_replica) {
+        (Arrivals::Offline, _) | (_, None) => requests,
+        (_, Some(wanted)) => wanted.clamp(MIN_SIMULATED_REQUESTS, requests.max(MIN_SIMULATED_REQUESTS)),
+    };
     let workload = sim::Workload {
         arrivals,
         prompt_tokens: scenario.prompt_tokens,
@@ -201,15 +216,22 @@ pub fn predict_resolved(scenario: &Resolved, deployment: &Deployment) -> Predict
     prediction.output_tokens_per_second = outcome.output_tokens_per_second() * replicas;
     prediction.output_tokens_per_second_per_gpu = prediction.output_tokens_per_second / f64::from(deployment.gpus());
     let latencies = Latencies::of(&outcome.measured);
-    prediction.ttft_ms = Summary::of(&mut latencies.ttft_ms.clone());
-    prediction.tpot_ms = Summary::of(&mut latencies.tpot_ms.clone());
-    prediction.e2e_ms = Summary::of(&mut latencies.e2e_ms.clone());
-    let mut gaps_ms: Vec<(f64, u32)> = outcome
-        .trace
-        .inter_token_gaps
-        .iter()
-        .map(|&(s, n)| (s * 1e3, n))
-        .collect();
+    prediction.ttft_ms = Summary::of_sorted(&latencies.ttft_ms);
+    prediction.tpot_ms = Summary::of_sorted(&latencies.tpot_ms);
+    prediction.e2e_ms = Summary::of_sorted(&latencies.e2e_ms);
+    // Every token gap is a sample: sorting them is the costliest summary, so a screening run
+    // skips it unless an SLO needs it.
+    let itl_needed = requests_per_replica.is_none() || scenario.slos.iter().any(|slo| slo.metric == Metric::Itl);
+    let mut gaps_ms: Vec<(f64, u32)> = if itl_needed {
+        outcome
+            .trace
+            .inter_token_gaps
+            .iter()
+            .map(|&(s, n)| (s * 1e3, n))
+            .collect()
+    } else {
+        Vec::new()
+    };
     prediction.itl_ms = weighted_summary(&mut gaps_ms);
     prediction.slos = slo_checks(scenario, Some((&latencies, &gaps_ms)));
     prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured);

@@ -36,6 +36,12 @@ pub const MAX_BATCH: u32 = 65_536;
 /// Largest `maxBatchedTokens` (tokens per engine iteration).
 pub const MAX_BATCHED_TOKENS: u32 = 1_048_576;
 
+/// The precisions considered when a scenario does not list any: the 16-bit and 8-bit float
+/// formats, which serve a model at its published quality (FP8 checkpoints are evaluated
+/// near-lossless by their publishers). int8, int4 and fp4 trade quality for speed, so they are
+/// considered only when listed.
+pub const DEFAULT_PRECISIONS: [Precision; 2] = [Precision::Bf16, Precision::Fp8];
+
 /// Requests an offline batch holds when `requests` is left out.
 pub const DEFAULT_OFFLINE_REQUESTS: u32 = 2000;
 /// Default token budget per iteration: vLLM's `--max-num-batched-tokens` with chunked prefill,
@@ -90,8 +96,11 @@ pub struct Fleet {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workload {
-    pub prompt_tokens: Lengths,
-    pub output_tokens: Lengths,
+    /// Defaults to the use case's preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<Lengths>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<Lengths>,
     pub load: Load,
 }
 
@@ -263,6 +272,54 @@ impl UseCase {
         UseCase::Custom,
     ];
 
+    /// What a use case implies when the scenario leaves it out: request lengths (used when
+    /// `workload.promptTokens` / `outputTokens` are omitted) and latency targets (used when
+    /// `slo` is omitted). The README documents each preset and where it comes from.
+    pub fn preset(self) -> Option<Preset> {
+        let lengths = |mean: f64, cv: f64| LengthDistribution { mean, cv };
+        Some(match self {
+            // Conversational turns carrying history; the answer must start within half a second
+            // and stream faster than reading speed (50 ms per token = 20 tokens/s).
+            UseCase::Chat => Preset {
+                prompt_tokens: lengths(1000.0, 0.5),
+                output_tokens: lengths(250.0, 0.6),
+                slos: &CHAT_SLOS,
+            },
+            // Editor completions: file context in, a line or two out, shown as a whole.
+            UseCase::CodeCompletion => Preset {
+                prompt_tokens: lengths(1500.0, 0.5),
+                output_tokens: lengths(40.0, 0.5),
+                slos: &CODE_COMPLETION_SLOS,
+            },
+            // Tool-using agents: long contexts (instructions, tool results), each step's whole
+            // answer gates the next step.
+            UseCase::Agent => Preset {
+                prompt_tokens: lengths(4000.0, 0.5),
+                output_tokens: lengths(400.0, 0.5),
+                slos: &AGENT_SLOS,
+            },
+            // Retrieval-augmented answers: retrieved passages make long prompts; streamed answers.
+            UseCase::Rag => Preset {
+                prompt_tokens: lengths(3000.0, 0.3),
+                output_tokens: lengths(300.0, 0.5),
+                slos: &RAG_SLOS,
+            },
+            // Document summaries: long inputs, a loose bound on the whole answer.
+            UseCase::Summarization => Preset {
+                prompt_tokens: lengths(4000.0, 0.5),
+                output_tokens: lengths(400.0, 0.4),
+                slos: &SUMMARIZATION_SLOS,
+            },
+            // Offline jobs: only a generous completion bound.
+            UseCase::Batch => Preset {
+                prompt_tokens: lengths(1000.0, 0.8),
+                output_tokens: lengths(500.0, 0.8),
+                slos: &BATCH_SLOS,
+            },
+            UseCase::Custom => return None,
+        })
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             UseCase::Chat => "chat",
@@ -307,6 +364,28 @@ impl ServingEngine {
         }
     }
 }
+
+/// A use case's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub prompt_tokens: LengthDistribution,
+    pub output_tokens: LengthDistribution,
+    pub slos: &'static [SloTarget],
+}
+
+const fn p95(metric: Metric, target_ms: f64) -> SloTarget {
+    SloTarget {
+        metric,
+        percentile: DEFAULT_PERCENTILE,
+        target_ms,
+    }
+}
+const CHAT_SLOS: [SloTarget; 2] = [p95(Metric::Ttft, 500.0), p95(Metric::Tpot, 50.0)];
+const CODE_COMPLETION_SLOS: [SloTarget; 1] = [p95(Metric::E2e, 1000.0)];
+const AGENT_SLOS: [SloTarget; 1] = [p95(Metric::E2e, 15_000.0)];
+const RAG_SLOS: [SloTarget; 2] = [p95(Metric::Ttft, 1000.0), p95(Metric::Tpot, 50.0)];
+const SUMMARIZATION_SLOS: [SloTarget; 1] = [p95(Metric::E2e, 60_000.0)];
+const BATCH_SLOS: [SloTarget; 1] = [p95(Metric::E2e, 600_000.0)];
 
 /// The latency a service-level objective bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -422,17 +501,33 @@ impl Scenario {
             .price_per_gpu_hour
             .map(|price| check::non_negative("fleet.pricePerGpuHour", price, MAX_PRICE_PER_GPU_HOUR))
             .transpose()?;
-        let prompt_tokens = self
-            .workload
-            .prompt_tokens
-            .resolve("workload.promptTokens", MAX_PROMPT_TOKENS)?;
-        let output_tokens = self
-            .workload
-            .output_tokens
-            .resolve("workload.outputTokens", MAX_OUTPUT_TOKENS)?;
+        let preset = use_case.preset();
+        let lengths = |given: &Option<Lengths>, field: &str, max_tokens: f64, preset: Option<LengthDistribution>| match (
+            given, preset,
+        ) {
+            (Some(lengths), _) => lengths.resolve(field, max_tokens),
+            (None, Some(preset)) => Ok(preset),
+            (None, None) => Err(Error::invalid(
+                field,
+                "given (or set useCase to one with a preset: chat, code-completion, agent, rag, summarization, batch)",
+                "nothing",
+            )),
+        };
+        let prompt_tokens = lengths(
+            &self.workload.prompt_tokens,
+            "workload.promptTokens",
+            MAX_PROMPT_TOKENS,
+            preset.map(|p| p.prompt_tokens),
+        )?;
+        let output_tokens = lengths(
+            &self.workload.output_tokens,
+            "workload.outputTokens",
+            MAX_OUTPUT_TOKENS,
+            preset.map(|p| p.output_tokens),
+        )?;
         let load = self.workload.load.resolve("workload.load")?;
         let slos = match &self.slo {
-            None => Vec::new(),
+            None => preset.map_or_else(Vec::new, |p| p.slos.to_vec()),
             Some(Slos::One(slo)) => vec![slo.resolve("slo")?],
             Some(Slos::Many(slos)) => slos
                 .iter()
@@ -441,7 +536,7 @@ impl Scenario {
                 .collect::<Result<_>>()?,
         };
         let precisions = match &self.precisions {
-            None => gpu.supported_precisions(),
+            None => DEFAULT_PRECISIONS.into_iter().filter(|&p| gpu.supports(p)).collect(),
             Some(ids) => resolve_precisions(ids, &gpu)?,
         };
         let seed = match self.seed {

@@ -21,6 +21,15 @@ pub fn catalog() -> Result<JsValue, JsValue> {
     to_js(crate::catalog())
 }
 
+/// Answers the scenario: latency or throughput first, the recommended deployment, the reasons
+/// and the frontier.
+#[wasm_bindgen(unchecked_return_type = "Recommendation")]
+pub fn advise(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue) -> Result<JsValue, JsValue> {
+    let scenario: Scenario = from_js(scenario, "")?;
+    let recommendation = crate::advise(&scenario).map_err(to_js_error)?;
+    to_js(&recommendation)
+}
+
 /// Predicts memory, latency and throughput of one deployment (`config`, every field optional)
 /// under the scenario.
 #[wasm_bindgen(unchecked_return_type = "Prediction")]

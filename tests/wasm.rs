@@ -102,3 +102,23 @@ fn catalog_and_version_cross_the_boundary() {
     assert!(gpus.length() >= 8);
     assert_eq!(wasm::version(), env!("CARGO_PKG_VERSION"));
 }
+
+#[wasm_bindgen_test]
+fn advise_crosses_the_boundary_with_a_verdict() {
+    let scenario = json(&SCENARIO.replace(
+        "\"model\"",
+        "\"useCase\": \"chat\", \"slo\": { \"metric\": \"ttft\", \"targetMs\": 500 }, \"model\"",
+    ));
+    let recommendation = wasm::advise(scenario).expect("a recommendation");
+    let verdict = get(&recommendation, "verdict").as_string().expect("a string");
+    assert!(
+        ["latency-first", "throughput-first", "balanced"].contains(&verdict.as_str()),
+        "{verdict}"
+    );
+    assert!(get(&recommendation, "summary")
+        .as_string()
+        .is_some_and(|s| !s.is_empty()));
+    let (message, field) = error_of(wasm::advise(json(&SCENARIO.replace("\"count\": 4", "\"count\": 0"))));
+    assert_eq!(field, "fleet.count");
+    assert!(message.ends_with("got 0"), "{message}");
+}

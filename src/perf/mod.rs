@@ -15,7 +15,7 @@ mod roofline;
 
 pub use calibration::{Calibration, GpuFamily};
 pub use memory::{MemoryPlan, MemoryPolicy};
-pub use roofline::RooflineEstimate;
+pub use roofline::{LoneRequest, RooflineEstimate};
 
 use crate::catalog::{GpuSpec, ModelSpec, Precision};
 use crate::scenario::Deployment;

@@ -38,22 +38,7 @@ impl RooflineEstimate {
         output_tokens: f64,
     ) -> RooflineEstimate {
         let budget = f64::from(deployment.max_batched_tokens);
-
-        // A lone request: its prompt in chunks of the token budget, then one decode step per
-        // token (step time is linear in context length, so the mid-output context gives the mean).
-        let mut ttft_s = 0.0;
-        let mut cached = 0.0;
-        while cached < prompt_tokens {
-            let chunk = budget.min(prompt_tokens - cached);
-            let mut batch = Batch::default();
-            batch.add_prefill_chunk(cached, chunk, cached + chunk >= prompt_tokens);
-            ttft_s += cost.step_time_s(&batch);
-            cached += chunk;
-        }
-        let mut lone_decode = Batch::default();
-        lone_decode.add_decode(1.0, prompt_tokens + output_tokens / 2.0);
-        let tpot_s = cost.step_time_s(&lone_decode);
-        let e2e_s = ttft_s + (output_tokens - 1.0).max(0.0) * tpot_s;
+        let lone = LoneRequest::new(cost, deployment.max_batched_tokens, prompt_tokens, output_tokens);
 
         // Saturated steady state: B sequences decode each iteration, and to keep B running each
         // iteration also prefills B/output new prompts. B is bounded by maxBatch, by the KV cache
@@ -74,13 +59,50 @@ impl RooflineEstimate {
         let max_output_tokens_per_second = running / cost.step_time_s(&saturated) * f64::from(deployment.replicas);
         RooflineEstimate {
             basis: BASIS,
-            unloaded_ttft_ms: ttft_s * 1e3,
-            unloaded_tpot_ms: tpot_s * 1e3,
-            unloaded_e2e_ms: e2e_s * 1e3,
+            unloaded_ttft_ms: lone.ttft_s * 1e3,
+            unloaded_tpot_ms: lone.tpot_s * 1e3,
+            unloaded_e2e_ms: lone.e2e_s() * 1e3,
             max_running_requests_per_replica: running as u32,
             max_output_tokens_per_second,
             max_output_tokens_per_second_per_gpu: max_output_tokens_per_second / f64::from(deployment.gpus()),
             max_requests_per_second: max_output_tokens_per_second / output_tokens,
         }
+    }
+}
+
+/// The latencies of one request alone on the server: its prompt in chunks of the token
+/// budget, then one decode iteration per further token.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoneRequest {
+    pub ttft_s: f64,
+    /// Mean gap after the first token: the step time is linear in context length, so the
+    /// mid-output context gives the mean.
+    pub tpot_s: f64,
+    pub output_tokens: f64,
+}
+
+impl LoneRequest {
+    pub fn new(cost: &CostModel, max_batched_tokens: u32, prompt_tokens: f64, output_tokens: f64) -> LoneRequest {
+        let budget = f64::from(max_batched_tokens.max(1));
+        let mut ttft_s = 0.0;
+        let mut cached = 0.0;
+        while cached < prompt_tokens {
+            let chunk = budget.min(prompt_tokens - cached);
+            let mut batch = Batch::default();
+            batch.add_prefill_chunk(cached, chunk, cached + chunk >= prompt_tokens);
+            ttft_s += cost.step_time_s(&batch);
+            cached += chunk;
+        }
+        let mut decode = Batch::default();
+        decode.add_decode(1.0, prompt_tokens + output_tokens / 2.0);
+        LoneRequest {
+            ttft_s,
+            tpot_s: cost.step_time_s(&decode),
+            output_tokens,
+        }
+    }
+
+    pub fn e2e_s(&self) -> f64 {
+        self.ttft_s + (self.output_tokens - 1.0).max(0.0) * self.tpot_s
     }
 }

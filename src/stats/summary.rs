@@ -17,17 +17,21 @@ pub struct Summary {
 impl Summary {
     /// Summarises `samples` (reordered in place). `None` when there are none.
     pub fn of(samples: &mut [f64]) -> Option<Summary> {
-        if samples.is_empty() {
+        samples.sort_unstable_by(f64::total_cmp);
+        Summary::of_sorted(samples)
+    }
+
+    /// Summarises samples already in ascending order. `None` when there are none.
+    pub fn of_sorted(sorted: &[f64]) -> Option<Summary> {
+        if sorted.is_empty() {
             return None;
         }
-        samples.sort_unstable_by(f64::total_cmp);
-        let mean = samples.iter().sum::<f64>() / samples.len() as f64;
         Some(Summary {
-            mean,
-            p50: percentile_of_sorted(samples, 50.0),
-            p90: percentile_of_sorted(samples, 90.0),
-            p95: percentile_of_sorted(samples, 95.0),
-            p99: percentile_of_sorted(samples, 99.0),
+            mean: sorted.iter().sum::<f64>() / sorted.len() as f64,
+            p50: percentile_of_sorted(sorted, 50.0),
+            p90: percentile_of_sorted(sorted, 90.0),
+            p95: percentile_of_sorted(sorted, 95.0),
+            p99: percentile_of_sorted(sorted, 99.0),
         })
     }
 
@@ -72,6 +76,9 @@ pub fn percentile_of_sorted(sorted: &[f64], percentile: f64) -> f64 {
 pub fn weighted_summary(samples: &mut [(f64, u32)]) -> Option<Summary> {
     samples.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let total: u64 = samples.iter().map(|&(_, weight)| u64::from(weight)).sum();
+    if total == 0 {
+        return None;
+    }
     let mean = samples
         .iter()
         .map(|&(value, weight)| value * f64::from(weight))

@@ -33,6 +33,29 @@ after(async () => {
 
 const readNumber = async (selector) => Number((await page.textContent(selector)).replace(/[^0-9.]/g, ""));
 
+test("the default page answers with a verdict, a summary, reasons and a recommended config", async () => {
+  const verdict = await page.getAttribute("#verdict", "data-verdict");
+  assert.ok(["latency-first", "throughput-first", "balanced"].includes(verdict), verdict);
+  assert.match(await page.textContent("#summary"), /first|Balanced/);
+  assert.match(await page.textContent("#recommended"), /^Recommended: TP\d/);
+  assert.ok((await page.$$("#advice-reasons li")).length >= 3);
+});
+
+test("raising the volume far past capacity turns the verdict to infeasible-capacity", async () => {
+  await page.fill("#rps", "500");
+  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict === "infeasible-capacity");
+  assert.match(await page.textContent("#summary"), /GPUs would/);
+  await page.fill("#rps", "3");
+  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict !== "infeasible-capacity");
+});
+
+test("an unreachable target turns the verdict to infeasible-latency", async () => {
+  await page.fill("#slo-target", "5");
+  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict === "infeasible-latency");
+  await page.fill("#slo-target", "500");
+  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict !== "infeasible-latency");
+});
+
 test("the default page shows simulated percentiles, throughput and memory", async () => {
   assert.equal(await page.textContent("#status"), "Feasible");
   const p50 = await readNumber("#ttft-p50");
@@ -58,6 +81,7 @@ test("a smaller GPU that cannot hold the weights says so with numbers", async ()
   await page.fill("#gpu-count", "1");
   await page.waitForFunction(() => document.querySelector("#status").textContent === "Infeasible");
   assert.match(await page.textContent("#reasons"), /GB per GPU/);
+  assert.equal(await page.getAttribute("#verdict", "data-verdict"), "infeasible-capacity");
   await page.selectOption("#gpu", "H100-SXM");
   await page.fill("#gpu-count", "4");
   await page.waitForFunction(() => document.querySelector("#status").textContent === "Feasible");

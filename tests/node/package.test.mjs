@@ -97,3 +97,35 @@ test("catalog lists every GPU and model of the design", () => {
   assert.deepEqual(precisions, ["bf16", "fp16", "fp8", "int8", "int4", "fp4"]);
   assert.ok(gpus.every((gpu) => typeof gpu.source === "string" && gpu.source.length > 0));
 });
+
+test("advise answers latency or throughput first with a recommended config", () => {
+  const chatbot = esm.advise({
+    useCase: "chat",
+    model: "Llama-3.1-70B",
+    fleet: { gpu: "H100-SXM", count: 8, pricePerGpuHour: 2.5 },
+    workload: { promptTokens: 1000, outputTokens: 200, load: { requestsPerSecond: 2 } },
+    slo: { metric: "ttft", percentile: 95, targetMs: 500 },
+  });
+  assert.equal(chatbot.verdict, "latency-first");
+  assert.match(chatbot.summary, /latency first/i);
+  assert.ok(chatbot.reasons.some((reason) => /per million output tokens/.test(reason)));
+  assert.ok(chatbot.frontier.length >= 1 && chatbot.candidates.length >= chatbot.frontier.length);
+  assert.ok(chatbot.candidates.some((point) => point.recommended));
+  assert.equal(chatbot.prediction.config.tensorParallel, chatbot.config.tensorParallel);
+
+  const reports = esm.advise({
+    useCase: "summarization",
+    model: "Llama-3.1-70B",
+    fleet: { gpu: "H100-SXM", count: 8 },
+    workload: { load: { requestsPerHour: 10000 } },
+  });
+  assert.equal(reports.verdict, "throughput-first");
+  assert.ok(reports.gpusNeeded > 0 && reports.gpusNeeded <= 8);
+});
+
+test("advise without a target names the slo field", () => {
+  assert.throws(
+    () => esm.advise({ model: "Llama-3.1-8B", fleet: { gpu: "L4", count: 1 }, workload: { promptTokens: 100, outputTokens: 10, load: { concurrency: 2 } } }),
+    { field: "slo" },
+  );
+});

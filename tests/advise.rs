@@ -1,0 +1,201 @@
+//! The product's answer: the verdicts the issue's scenarios must get, and verdicts that move
+//! the way physics says when only the load or only the target changes.
+
+use inferplan::{advise, Recommendation, Scenario, Verdict};
+
+fn answer(json: &str) -> Recommendation {
+    advise(&Scenario::from_json(json).unwrap()).unwrap()
+}
+
+fn chat(requests_per_second: f64, target_ms: f64) -> Recommendation {
+    answer(&format!(
+        r#"{{ "useCase": "chat", "model": "Llama-3.1-70B", "fleet": {{ "gpu": "H100-SXM", "count": 8 }},
+             "workload": {{ "promptTokens": 1000, "outputTokens": 200, "load": {{ "requestsPerSecond": {requests_per_second} }} }},
+             "slo": {{ "metric": "ttft", "percentile": 95, "targetMs": {target_ms} }} }}"#
+    ))
+}
+
+/// Verdicts from "latency binds" to "load binds".
+fn rank(verdict: Verdict) -> u32 {
+    match verdict {
+        Verdict::InfeasibleLatency => 0,
+        Verdict::LatencyFirst => 1,
+        Verdict::Balanced => 2,
+        Verdict::ThroughputFirst => 3,
+        Verdict::InfeasibleCapacity => 4,
+    }
+}
+
+#[test]
+fn a_customer_facing_chatbot_under_500_ms_p95_is_latency_first() {
+    let recommendation = chat(2.0, 500.0);
+    assert_eq!(
+        recommendation.verdict,
+        Verdict::LatencyFirst,
+        "{}",
+        recommendation.summary
+    );
+    assert!(recommendation.prediction.slos[0].met);
+    // It picks the lowest-latency deployment among those meeting the target at the load.
+    let chosen = recommendation.prediction.slos[0].achieved_ms.unwrap();
+    for point in recommendation.candidates.iter().filter(|p| p.meets_slo) {
+        assert!(chosen <= point.latency_ms.unwrap() * 1.25, "{chosen} vs {:?}", point);
+    }
+}
+
+#[test]
+fn a_summarization_pipeline_of_10000_reports_an_hour_is_throughput_first() {
+    let recommendation = answer(
+        r#"{ "useCase": "summarization", "model": "Llama-3.1-70B", "fleet": { "gpu": "H100-SXM", "count": 8 },
+             "workload": { "load": { "requestsPerHour": 10000 } } }"#,
+    );
+    assert_eq!(
+        recommendation.verdict,
+        Verdict::ThroughputFirst,
+        "{}",
+        recommendation.summary
+    );
+    assert!(recommendation.gpus_needed <= 8);
+    assert!((recommendation.required_load - 10000.0 / 3600.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_dense_128b_model_on_four_h100s_is_feasible_in_fp8_and_says_whether_bf16_fits() {
+    let recommendation = answer(
+        r#"{ "useCase": "chat", "model": { "paramsB": 128 }, "fleet": { "gpu": "H100-SXM", "count": 4 },
+             "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "requestsPerSecond": 1 } },
+             "slo": { "metric": "ttft", "targetMs": 500 } }"#,
+    );
+    assert!(!matches!(
+        recommendation.verdict,
+        Verdict::InfeasibleCapacity | Verdict::InfeasibleLatency
+    ));
+    assert_eq!(recommendation.config.precision, inferplan::Precision::Fp8);
+    let memory = recommendation
+        .reasons
+        .iter()
+        .find(|r| r.starts_with("Memory at TP"))
+        .expect("a memory reason");
+    assert!(
+        memory.contains("bf16 weights take") && memory.contains("fp8 weights take"),
+        "{memory}"
+    );
+    // bf16 needs 128e9 x 2 bytes / 4 GPUs = 59.6 GiB per GPU: it fits the 72 GB usable.
+    assert!(memory.contains("59.6 GB per GPU and fit"), "{memory}");
+}
+
+#[test]
+fn more_load_moves_the_verdict_towards_throughput_then_infeasible_capacity() {
+    let verdicts: Vec<Verdict> = [0.5, 5.0, 15.0, 22.0, 200.0]
+        .iter()
+        .map(|&rate| chat(rate, 1000.0).verdict)
+        .collect();
+    assert!(verdicts.windows(2).all(|w| rank(w[1]) >= rank(w[0])), "{verdicts:?}");
+    assert_eq!(verdicts[0], Verdict::LatencyFirst);
+    assert_eq!(*verdicts.last().unwrap(), Verdict::InfeasibleCapacity);
+}
+
+#[test]
+fn a_tighter_target_moves_the_verdict_towards_latency_then_infeasible_latency() {
+    let verdicts: Vec<Verdict> = [5000.0, 800.0, 150.0, 60.0, 5.0]
+        .iter()
+        .map(|&t| chat(10.0, t).verdict)
+        .collect();
+    assert!(
+        verdicts
+            .windows(2)
+            .all(|w| rank(w[1]) <= rank(w[0]) || w[1] == Verdict::InfeasibleCapacity),
+        "{verdicts:?}"
+    );
+    assert_eq!(*verdicts.last().unwrap(), Verdict::InfeasibleLatency);
+}
+
+#[test]
+fn infeasible_latency_says_what_would_fix_it_with_numbers() {
+    let recommendation = answer(
+        r#"{ "useCase": "chat", "model": "Llama-3.1-70B", "fleet": { "gpu": "A100-SXM-80GB", "count": 2 },
+             "workload": { "promptTokens": 8000, "outputTokens": 200, "load": { "requestsPerSecond": 0.2 } },
+             "slo": { "metric": "ttft", "targetMs": 400 }, "precisions": ["bf16"] }"#,
+    );
+    assert_eq!(
+        recommendation.verdict,
+        Verdict::InfeasibleLatency,
+        "{}",
+        recommendation.summary
+    );
+    let reasons = recommendation.reasons.join("\n");
+    assert!(reasons.contains("More tensor parallelism: TP4"), "{reasons}");
+    assert!(reasons.contains("Shorter prompts: a mean of"), "{reasons}");
+    assert!(reasons.contains("Another GPU:"), "{reasons}");
+    assert!(recommendation.best_achievable_ms.unwrap() > 400.0);
+}
+
+#[test]
+fn infeasible_capacity_gives_gpus_needed_and_a_relaxed_target() {
+    let recommendation = chat(60.0, 500.0);
+    assert_eq!(
+        recommendation.verdict,
+        Verdict::InfeasibleCapacity,
+        "{}",
+        recommendation.summary
+    );
+    assert!(recommendation.gpus_needed > 8, "{}", recommendation.gpus_needed);
+    assert!(recommendation.load_pressure.unwrap() > 1.0);
+    assert!(recommendation.reasons.iter().any(|r| r.starts_with("More GPUs:")));
+    assert!(recommendation
+        .reasons
+        .iter()
+        .any(|r| r.contains("relaxed target") || r.contains("No relaxed target")));
+}
+
+#[test]
+fn a_model_that_fits_nowhere_is_infeasible_capacity_with_the_gpus_it_needs() {
+    let recommendation = answer(
+        r#"{ "useCase": "chat", "model": "Llama-3.1-405B", "fleet": { "gpu": "H100-SXM", "count": 2 },
+             "workload": { "load": { "requestsPerSecond": 1 } } }"#,
+    );
+    assert_eq!(recommendation.verdict, Verdict::InfeasibleCapacity);
+    assert_eq!(recommendation.gpus_needed, 8, "{:?}", recommendation.reasons);
+    assert!(!recommendation.prediction.feasible);
+}
+
+#[test]
+fn every_use_case_and_load_kind_gets_an_answer() {
+    for use_case in ["chat", "code-completion", "agent", "rag", "summarization", "batch"] {
+        for load in [
+            r#"{ "requestsPerSecond": 1 }"#,
+            r#"{ "requestsPerHour": 3600, "burstiness": 2 }"#,
+            r#"{ "concurrency": 8 }"#,
+            r#"{ "offline": true, "requests": 200 }"#,
+        ] {
+            let recommendation = answer(&format!(
+                r#"{{ "useCase": "{use_case}", "model": "Llama-3.1-8B", "fleet": {{ "gpu": "L40S", "count": 2, "pricePerGpuHour": 1.2 }},
+                     "workload": {{ "load": {load} }} }}"#
+            ));
+            assert!(!recommendation.summary.is_empty(), "{use_case} {load}");
+            assert!(recommendation.reasons.len() >= 2, "{use_case} {load}");
+            assert!(recommendation.latency_slack.is_finite() && recommendation.slo_capacity.is_finite());
+            assert!(
+                recommendation.load_pressure.is_none_or(f64::is_finite),
+                "{use_case} {load}"
+            );
+            for point in &recommendation.candidates {
+                assert!(point.output_tokens_per_second_per_gpu.is_finite());
+                assert!(point.latency_ms.is_none_or(f64::is_finite));
+            }
+        }
+    }
+}
+
+#[test]
+fn advise_needs_a_target() {
+    let error = advise(
+        &Scenario::from_json(
+            r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "L4", "count": 1 },
+                 "workload": { "promptTokens": 100, "outputTokens": 10, "load": { "concurrency": 2 } } }"#,
+        )
+        .unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(error.field(), "slo");
+}
