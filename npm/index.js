@@ -5,5 +5,5 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const inferplan = require("./node/inferplan.js");
 
-export const { version, catalog, predict, advise } = inferplan;
+export const { version, catalog, predict, advise, importBenchmark, calibrate } = inferplan;
 export default inferplan;

@@ -60,6 +60,63 @@ export interface Scenario {
   slo?: Slo | Slo[];
   precisions?: Precision[];
   seed?: number;
+  /** Measurements of one deployment of this model and GPU: the cost model is refitted to them. */
+  measured?: { config?: Config; runs: MeasuredRun[] };
+  /** Calibration factors to use instead of the built-in ones (e.g. from `calibrate`). */
+  calibration?: Calibration;
+}
+
+/** A percentile's 95% distribution-free confidence interval, or why there is none. */
+export type PercentileInterval = { lower: number; upper: number } | "insufficient samples";
+
+/** Statistics of one latency as a benchmark file gives them, ms. */
+export interface MeasuredStats {
+  mean?: number;
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  intervals?: { p50: PercentileInterval; p90: PercentileInterval; p95: PercentileInterval; p99: PercentileInterval };
+}
+
+export interface MeasuredPoint {
+  offered: { requestsPerSecond?: number; concurrency?: number; burstiness?: number };
+  requestsPerSecond: number | null;
+  outputTokensPerSecond: number | null;
+  completed: number;
+  failed: number;
+  promptTokensMean: number | null;
+  outputTokensMean: number | null;
+  ttftMs: MeasuredStats;
+  tpotMs: MeasuredStats;
+  itlMs: MeasuredStats;
+  e2eMs: MeasuredStats;
+  durationS?: number;
+  samples?: { ttftMs: number[]; tpotMs: number[]; e2eMs: number[]; promptTokens?: number[]; outputTokens?: number[] };
+}
+
+/** A benchmark run: one point per load level, in file order. */
+export interface MeasuredRun {
+  tool: string;
+  toolVersion?: string;
+  format: string;
+  model?: string;
+  points: MeasuredPoint[];
+  /** Units converted, token counts used, fields missing. */
+  notes: string[];
+}
+
+export interface ImportOptions {
+  format?: "vllm" | "guidellm" | "guidellm-csv" | "aiperf" | "aiperf-csv" | "aiperf-jsonl" | "llmperf" | "csv";
+}
+
+export interface CalibrationReport {
+  calibration: Calibration;
+  builtIn: Calibration;
+  medianAbsErrorPct: number;
+  builtInMedianAbsErrorPct: number;
+  observations: { point: number; metric: string; measured: number; predicted: number; errorPct: number }[];
+  skipped: string[];
 }
 
 export type Engine = "vllm" | "sglang" | "tensorrt-llm";
@@ -141,6 +198,7 @@ export interface SimulationReport {
   rejectedRequests: number;
   fellBehind: boolean;
   seed: number;
+  note?: string;
 }
 
 export interface Prediction {
@@ -167,6 +225,7 @@ export interface Prediction {
   roofline: RooflineEstimate | null;
   simulation: SimulationReport | null;
   calibration: Calibration;
+  calibrationSource: string;
 }
 
 export type Verdict = "latency-first" | "throughput-first" | "balanced" | "infeasible-latency" | "infeasible-capacity";

@@ -104,6 +104,15 @@ pub(crate) mod check {
         }
     }
 
+    /// A finite number in `[min, max]`.
+    pub fn within(field: &str, value: f64, min: f64, max: f64) -> Result<f64> {
+        if value.is_finite() && (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(Error::invalid(field, format!("a number from {min} to {max}"), value))
+        }
+    }
+
     /// A finite number in `[0, max]`.
     pub fn non_negative(field: &str, value: f64, max: f64) -> Result<f64> {
         if value.is_finite() && (0.0..=max).contains(&value) {

@@ -12,11 +12,13 @@ use serde::Serialize;
 /// Requests simulated per replica for an online load: 2,000 measured between the warm-up and
 /// cool-down tenths. Enough for a p99 from 20 requests above it.
 pub const ONLINE_SIMULATED_REQUESTS: u32 = 2500;
-/// Closed loops simulate at least this many requests per user, so every user cycles many times.
+/// Closed loops simulate this many requests per user when the output-token cap allows.
 pub const REQUESTS_PER_CLOSED_LOOP_USER: u32 = 20;
+/// ... and at least this many, whatever the cap: warm-up and cool-down need whole cycles.
+pub const MIN_REQUESTS_PER_CLOSED_LOOP_USER: u32 = 4;
 /// Output tokens one simulation may generate; fewer requests are simulated when the outputs
 /// are long. Keeps every prediction bounded in time and memory.
-pub const MAX_SIMULATED_OUTPUT_TOKENS: f64 = 4_000_000.0;
+pub const MAX_SIMULATED_OUTPUT_TOKENS: f64 = 2_000_000.0;
 /// Fewest requests a simulation keeps, however long the outputs.
 pub const MIN_SIMULATED_REQUESTS: u32 = 100;
 /// Most requests a simulation runs.
@@ -53,8 +55,9 @@ pub struct Prediction {
     pub roofline: Option<RooflineEstimate>,
     /// How the latencies were obtained.
     pub simulation: Option<SimulationReport>,
-    /// The factors the cost model used.
+    /// The factors the cost model used, and where they come from.
     pub calibration: Calibration,
+    pub calibration_source: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -82,6 +85,9 @@ pub struct SimulationReport {
     /// The queue grew during the run: the load exceeds what the deployment serves.
     pub fell_behind: bool,
     pub seed: u64,
+    /// What the simulation left out, when it had to (an offline batch larger than the cap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 const SIMULATION_METHOD: &str = "discrete-event simulation of continuous batching per replica (load split \
@@ -100,7 +106,7 @@ pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
 /// The tensor-parallel degree used when a config does not give one: the smallest at which the
 /// KV cache holds a full batch of requests (`maxBatch` x (prompt + output) tokens), else the
 /// smallest at which the weights fit, else the largest valid degree.
-fn default_tensor_parallel(scenario: &Resolved, degrees: &[u32], template: &Deployment) -> u32 {
+pub(crate) fn default_tensor_parallel(scenario: &Resolved, degrees: &[u32], template: &Deployment) -> u32 {
     let full_batch_tokens = f64::from(template.max_batch) * (scenario.prompt_tokens.mean + scenario.output_tokens.mean);
     let plans: Vec<(u32, MemoryPlan)> = degrees
         .iter()
@@ -139,7 +145,7 @@ pub fn predict_resolved_with(
     requests_per_replica: Option<u32>,
 ) -> Prediction {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
-    let calibration = Calibration::for_gpu(&scenario.gpu);
+    let calibration = scenario.calibration();
     let mut prediction = Prediction {
         config: *deployment,
         gpus_used: deployment.gpus(),
@@ -160,6 +166,7 @@ pub fn predict_resolved_with(
         roofline: None,
         simulation: None,
         calibration,
+        calibration_source: scenario.calibration_source(),
     };
     if !memory.weights_fit {
         prediction.reasons.push(format!(
@@ -189,7 +196,7 @@ pub fn predict_resolved_with(
     }
 
     let replicas = deployment.replicas;
-    let (arrivals, requests) = replica_load(scenario, replicas);
+    let (arrivals, requests, replica_scale) = replica_load(scenario, replicas);
     let requests = match (arrivals, requests_per_replica) {
         (Arrivals::Offline, _) | (_, None) => requests,
         (_, Some(wanted)) => wanted.clamp(MIN_SIMULATED_REQUESTS, requests.max(MIN_SIMULATED_REQUESTS)),
@@ -211,14 +218,19 @@ pub fn predict_resolved_with(
     let limits = (scenario::MAX_PROMPT_TOKENS as u32, scenario::MAX_OUTPUT_TOKENS as u32);
     let mut outcome = sim::simulate(&settings, &workload, limits, |batch| cost.step_time_s(batch));
 
-    let replicas = f64::from(replicas);
-    prediction.requests_per_second = outcome.requests_per_second() * replicas;
-    prediction.output_tokens_per_second = outcome.output_tokens_per_second() * replicas;
+    prediction.requests_per_second = outcome.requests_per_second() * replica_scale;
+    prediction.output_tokens_per_second = outcome.output_tokens_per_second() * replica_scale;
     prediction.output_tokens_per_second_per_gpu = prediction.output_tokens_per_second / f64::from(deployment.gpus());
     let latencies = Latencies::of(&outcome.measured);
-    prediction.ttft_ms = Summary::of_sorted(&latencies.ttft_ms);
+    // A capped offline batch: its queue drains at a steady rate, so waiting times (TTFT and
+    // end-to-end) grow in proportion to the requests in it.
+    let batch_scale = match scenario.load {
+        LoadKind::Offline { requests: wanted } => f64::from(wanted.div_ceil(replicas)) / f64::from(requests.max(1)),
+        _ => 1.0,
+    };
+    prediction.ttft_ms = Summary::of_sorted(&latencies.ttft_ms).map(|s| s.scaled(batch_scale));
     prediction.tpot_ms = Summary::of_sorted(&latencies.tpot_ms);
-    prediction.e2e_ms = Summary::of_sorted(&latencies.e2e_ms);
+    prediction.e2e_ms = Summary::of_sorted(&latencies.e2e_ms).map(|s| s.scaled(batch_scale));
     // Every token gap is a sample: sorting them is the costliest summary, so a screening run
     // skips it unless an SLO needs it.
     let itl_needed = requests_per_replica.is_none() || scenario.slos.iter().any(|slo| slo.metric == Metric::Itl);
@@ -243,7 +255,8 @@ pub fn predict_resolved_with(
         }
     }
 
-    let fell_behind = !matches!(scenario.load, LoadKind::Offline { .. }) && outcome.fell_behind();
+    // A closed loop's queue is bounded by its users; only an open loop can fall behind.
+    let fell_behind = matches!(scenario.load, LoadKind::Open { .. }) && outcome.fell_behind();
     let trace = std::mem::take(&mut outcome.trace);
     if fell_behind {
         let offered = match scenario.load {
@@ -264,6 +277,13 @@ pub fn predict_resolved_with(
             trace.rejected, requests, memory.kv_capacity_tokens
         ));
     }
+    if trace.truncated {
+        prediction.reasons.push(format!(
+            "the simulation stopped at its bound of {} engine iterations before every request finished; \
+             the latencies cover the requests that did",
+            sim::MAX_ITERATIONS
+        ));
+    }
     if outcome.measured.is_empty() && prediction.reasons.is_empty() {
         prediction.reasons.push("no simulated request completed".to_string());
     }
@@ -277,17 +297,29 @@ pub fn predict_resolved_with(
         rejected_requests: trace.rejected,
         fell_behind,
         seed: scenario.seed,
+        note: (batch_scale > 1.0).then(|| {
+            format!(
+                "simulated {requests} of the batch's {} requests per replica (the output-token cap); \
+                 TTFT and end-to-end latencies are scaled by {batch_scale:.2} to the whole batch",
+                (requests as f64 * batch_scale).round()
+            )
+        }),
     });
     prediction
 }
 
 /// The load one replica sees (the scenario's split evenly) and how many requests to simulate.
-fn replica_load(scenario: &Resolved, replicas: u32) -> (Arrivals, u32) {
-    let affordable = (MAX_SIMULATED_OUTPUT_TOKENS / scenario.output_tokens.mean) as u32;
+/// The load one replica sees (the scenario's split evenly), how many requests to simulate,
+/// and how many replicas' worth of load that simulation stands for (fewer than the replicas
+/// when a closed loop's users do not fill them all).
+fn replica_load(scenario: &Resolved, replicas: u32) -> (Arrivals, u32, f64) {
+    // The output-token cap bounds time and memory; it wins over the minimum request count.
+    let affordable = ((MAX_SIMULATED_OUTPUT_TOKENS / scenario.output_tokens.mean) as u32).max(1);
     let bounded = |wanted: u32| {
         wanted
+            .max(MIN_SIMULATED_REQUESTS)
             .min(affordable)
-            .clamp(MIN_SIMULATED_REQUESTS, MAX_SIMULATED_REQUESTS)
+            .min(MAX_SIMULATED_REQUESTS)
     };
     match scenario.load {
         LoadKind::Open {
@@ -299,16 +331,28 @@ fn replica_load(scenario: &Resolved, replicas: u32) -> (Arrivals, u32) {
                 burstiness,
             },
             bounded(ONLINE_SIMULATED_REQUESTS),
+            f64::from(replicas),
         ),
         LoadKind::Closed { concurrency } => {
-            // Users are spread over replicas; a remainder goes to this one (the busiest).
+            // Users are spread over replicas; the simulated one gets the largest share, and the
+            // throughput scales by the users in all over the users it simulated.
             let users = concurrency.div_ceil(replicas);
+            // Every user cycles several times, whatever the token cap.
+            let requests = bounded(ONLINE_SIMULATED_REQUESTS.max(users.saturating_mul(REQUESTS_PER_CLOSED_LOOP_USER)))
+                .max(users.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER))
+                .min(MAX_SIMULATED_REQUESTS.max(users.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER)));
             (
                 Arrivals::Closed { concurrency: users },
-                bounded(ONLINE_SIMULATED_REQUESTS.max(users.saturating_mul(REQUESTS_PER_CLOSED_LOOP_USER))),
+                requests,
+                f64::from(concurrency) / f64::from(users),
             )
         }
-        LoadKind::Offline { requests } => (Arrivals::Offline, bounded(requests.div_ceil(replicas))),
+        // An offline batch is its requests: no minimum; the cap may simulate a part of it.
+        LoadKind::Offline { requests } => (
+            Arrivals::Offline,
+            requests.div_ceil(replicas).min(affordable).min(MAX_SIMULATED_REQUESTS),
+            f64::from(replicas),
+        ),
     }
 }
 
@@ -349,12 +393,15 @@ fn slo_checks(scenario: &Resolved, latencies: Option<(&Latencies, &[(f64, u32)])
                 };
                 (!sorted.is_empty()).then(|| percentile_of_sorted(sorted, slo.percentile))
             });
+            // Requests that completed but produced no gap (one-token outputs) meet a gap target.
+            let gapless = matches!(slo.metric, Metric::Tpot | Metric::Itl)
+                && latencies.is_some_and(|(latencies, _)| !latencies.ttft_ms.is_empty());
             SloCheck {
                 metric: slo.metric,
                 percentile: slo.percentile,
                 target_ms: slo.target_ms,
                 achieved_ms,
-                met: achieved_ms.is_some_and(|achieved| achieved <= slo.target_ms),
+                met: achieved_ms.map_or(gapless, |achieved| achieved <= slo.target_ms),
             }
         })
         .collect()

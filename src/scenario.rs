@@ -5,6 +5,8 @@
 
 use crate::catalog::{self, CustomModel, GpuSpec, ModelSpec, Precision};
 use crate::error::{check, Error, Result};
+use crate::measure::MeasuredRun;
+use crate::perf::Calibration;
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_untagged::UntaggedEnumVisitor;
@@ -21,6 +23,8 @@ pub const MAX_OUTPUT_TOKENS: f64 = 131_072.0;
 pub const MAX_CV: f64 = 10.0;
 /// Highest request rate, requests per second.
 pub const MAX_REQUESTS_PER_SECOND: f64 = 1_000_000.0;
+/// Lowest request rate, requests per second (one request every 11.6 days).
+pub const MIN_REQUESTS_PER_SECOND: f64 = 1e-6;
 /// Most concurrent users of a closed loop.
 pub const MAX_CONCURRENCY: u32 = 100_000;
 /// Most requests of an offline batch.
@@ -66,6 +70,23 @@ pub struct Scenario {
     pub precisions: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<f64>,
+    /// Measured runs of one deployment of this model and GPU: the cost model is refitted to
+    /// them (see `measure::calibrate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<MeasuredInput>,
+    /// Calibration factors to use instead of the built-in ones (for example from `calibrate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+}
+
+/// Measurements carried by a scenario: the runs (as `importBenchmark` returns them) and the
+/// deployment they were measured on.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeasuredInput {
+    #[serde(default)]
+    pub config: Config,
+    pub runs: Vec<MeasuredRun>,
 }
 
 /// A catalog id or a custom model.
@@ -449,6 +470,32 @@ pub struct Resolved {
     /// The precisions allowed and supported by the GPU, in the order given.
     pub precisions: Vec<Precision>,
     pub seed: u64,
+    /// Factors given in the scenario or fitted to its measurements, with where they come from;
+    /// `None` for the built-in ones.
+    pub calibration: Option<(Calibration, String)>,
+}
+
+impl Resolved {
+    /// The cost model's factors for this scenario: given, fitted to its measurements, or built in.
+    pub fn calibration(&self) -> Calibration {
+        self.calibration
+            .as_ref()
+            .map_or_else(|| Calibration::for_gpu(&self.gpu), |(calibration, _)| *calibration)
+    }
+
+    /// Where the factors come from, in words.
+    pub fn calibration_source(&self) -> String {
+        match &self.calibration {
+            Some((_, source)) => source.clone(),
+            None => match crate::perf::GpuFamily::of(&self.gpu.id) {
+                Some(family) => format!(
+                    "built in: fitted on published TensorRT-LLM measurements ({} family factors when the data covers it)",
+                    family.id()
+                ),
+                None => "built in: fitted on published TensorRT-LLM measurements (pooled over GPU families)".to_string(),
+            },
+        }
+    }
 }
 
 /// A deployment after validation, with every default filled in.
@@ -502,7 +549,9 @@ impl Scenario {
             .map(|price| check::non_negative("fleet.pricePerGpuHour", price, MAX_PRICE_PER_GPU_HOUR))
             .transpose()?;
         let preset = use_case.preset();
-        let lengths = |given: &Option<Lengths>, field: &str, max_tokens: f64, preset: Option<LengthDistribution>| match (
+        let lengths =
+            |given: &Option<Lengths>, field: &str, max_tokens: f64, preset: Option<LengthDistribution>| {
+                match (
             given, preset,
         ) {
             (Some(lengths), _) => lengths.resolve(field, max_tokens),
@@ -512,7 +561,8 @@ impl Scenario {
                 "given (or set useCase to one with a preset: chat, code-completion, agent, rag, summarization, batch)",
                 "nothing",
             )),
-        };
+        }
+            };
         let prompt_tokens = lengths(
             &self.workload.prompt_tokens,
             "workload.promptTokens",
@@ -526,7 +576,7 @@ impl Scenario {
             preset.map(|p| p.output_tokens),
         )?;
         let load = self.workload.load.resolve("workload.load")?;
-        let slos = match &self.slo {
+        let mut slos = match &self.slo {
             None => preset.map_or_else(Vec::new, |p| p.slos.to_vec()),
             Some(Slos::One(slo)) => vec![slo.resolve("slo")?],
             Some(Slos::Many(slos)) => slos
@@ -535,6 +585,26 @@ impl Scenario {
                 .map(|(index, slo)| slo.resolve(&format!("slo[{index}]")))
                 .collect::<Result<_>>()?,
         };
+        // One-token outputs have no gap between tokens: a TPOT or ITL target means nothing.
+        if output_tokens.cv == 0.0 && output_tokens.mean < 1.5 {
+            let gapless = |slo: &SloTarget| matches!(slo.metric, Metric::Tpot | Metric::Itl);
+            match &self.slo {
+                None => slos.retain(|slo| !gapless(slo)),
+                Some(given) => {
+                    if let Some(index) = slos.iter().position(gapless) {
+                        let field = match given {
+                            Slos::One(_) => "slo.metric".to_string(),
+                            Slos::Many(_) => format!("slo[{index}].metric"),
+                        };
+                        return Err(Error::invalid(
+                            field,
+                            "ttft or e2e when every output is a single token (there is no gap between tokens)",
+                            slos[index].metric.id(),
+                        ));
+                    }
+                }
+            }
+        }
         let precisions = match &self.precisions {
             None => DEFAULT_PRECISIONS.into_iter().filter(|&p| gpu.supports(p)).collect(),
             Some(ids) => resolve_precisions(ids, &gpu)?,
@@ -544,7 +614,7 @@ impl Scenario {
             Some(seed) if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= MAX_SEED => seed as u64,
             Some(seed) => return Err(Error::invalid("seed", format!("an integer from 0 to {MAX_SEED}"), seed)),
         };
-        Ok(Resolved {
+        let mut resolved = Resolved {
             use_case,
             model,
             gpu,
@@ -556,8 +626,53 @@ impl Scenario {
             slos,
             precisions,
             seed,
-        })
+            calibration: None,
+        };
+        if let Some(calibration) = &self.calibration {
+            resolved.calibration = Some((check_calibration(calibration)?, "given in the scenario".to_string()));
+        } else if let Some(measured) = &self.measured {
+            let deployment = measured.config.resolve(&resolved, |degrees, template| {
+                crate::predict::default_tensor_parallel(&resolved, degrees, template)
+            })?;
+            let report = crate::measure::calibrate::calibrate_cached(&resolved, &deployment, &measured.runs)?;
+            resolved.calibration = Some((
+                report.calibration,
+                format!(
+                    "fitted to {} measured observations: median error {:.1}% (built-in factors: {:.1}%)",
+                    report.observations.len(),
+                    report.median_abs_error_pct,
+                    report.built_in_median_abs_error_pct
+                ),
+            ));
+        }
+        Ok(resolved)
     }
+}
+
+/// Calibration factors given in a scenario: efficiencies in (0, 1], costs within bounds.
+fn check_calibration(calibration: &Calibration) -> Result<Calibration> {
+    let fraction = |field: &str, value: f64| {
+        if value.is_finite() && value > 0.0 && value <= 1.0 {
+            Ok(value)
+        } else {
+            Err(Error::invalid(
+                format!("calibration.{field}"),
+                "a fraction in (0, 1]",
+                value,
+            ))
+        }
+    };
+    Ok(Calibration {
+        memory_efficiency: fraction("memoryEfficiency", calibration.memory_efficiency)?,
+        compute_efficiency: fraction("computeEfficiency", calibration.compute_efficiency)?,
+        interconnect_efficiency: fraction("interconnectEfficiency", calibration.interconnect_efficiency)?,
+        allreduce_latency_us: check::non_negative(
+            "calibration.allreduceLatencyUs",
+            calibration.allreduce_latency_us,
+            100_000.0,
+        )?,
+        step_overhead_ms: check::non_negative("calibration.stepOverheadMs", calibration.step_overhead_ms, 10_000.0)?,
+    })
 }
 
 fn resolve_precisions(ids: &[String], gpu: &GpuSpec) -> Result<Vec<Precision>> {
@@ -646,12 +761,22 @@ impl Load {
         let burstiness = || check::non_negative(&path("burstiness"), self.burstiness.unwrap_or(1.0), MAX_CV);
         if let Some(rate) = self.requests_per_second {
             return Ok(LoadKind::Open {
-                requests_per_second: check::positive(&path("requestsPerSecond"), rate, MAX_REQUESTS_PER_SECOND)?,
+                requests_per_second: check::within(
+                    &path("requestsPerSecond"),
+                    rate,
+                    MIN_REQUESTS_PER_SECOND,
+                    MAX_REQUESTS_PER_SECOND,
+                )?,
                 burstiness: burstiness()?,
             });
         }
         if let Some(rate) = self.requests_per_hour {
-            let per_hour = check::positive(&path("requestsPerHour"), rate, MAX_REQUESTS_PER_SECOND * 3600.0)?;
+            let per_hour = check::within(
+                &path("requestsPerHour"),
+                rate,
+                MIN_REQUESTS_PER_SECOND * 3600.0,
+                MAX_REQUESTS_PER_SECOND * 3600.0,
+            )?;
             return Ok(LoadKind::Open {
                 requests_per_second: per_hour / 3600.0,
                 burstiness: burstiness()?,

@@ -30,6 +30,44 @@ pub fn advise(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsVal
     to_js(&recommendation)
 }
 
+/// Reads a benchmark file (`text`), or several files of one sweep (an array of texts), into a
+/// measured run. `options.format` forces a format; by default it is detected.
+#[wasm_bindgen(js_name = importBenchmark, unchecked_return_type = "MeasuredRun")]
+pub fn import_benchmark(
+    #[wasm_bindgen(unchecked_param_type = "string | string[]")] text: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: ImportOptions = if options.is_undefined() || options.is_null() {
+        ImportOptions::default()
+    } else {
+        from_js(options, "options")?
+    };
+    let texts: Vec<String> = match text.as_string() {
+        Some(text) => vec![text],
+        None => from_js(text, "text")?,
+    };
+    let runs = texts
+        .iter()
+        .map(|text| crate::measure::import_benchmark(text, options.format.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_js_error)?;
+    to_js(&crate::measure::sweep(runs))
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportOptions {
+    format: Option<String>,
+}
+
+/// Fits the cost model's factors to the measurements a scenario carries (`scenario.measured`).
+#[wasm_bindgen(unchecked_return_type = "CalibrationReport")]
+pub fn calibrate(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue) -> Result<JsValue, JsValue> {
+    let scenario: Scenario = from_js(scenario, "")?;
+    let report = crate::measure::calibrate(&scenario).map_err(to_js_error)?;
+    to_js(&report)
+}
+
 /// Predicts memory, latency and throughput of one deployment (`config`, every field optional)
 /// under the scenario.
 #[wasm_bindgen(unchecked_return_type = "Prediction")]

@@ -199,3 +199,22 @@ fn advise_needs_a_target() {
     .unwrap_err();
     assert_eq!(error.field(), "slo");
 }
+
+#[test]
+fn a_capacity_far_below_the_requirement_is_still_found() {
+    let recommendation = chat(2000.0, 500.0);
+    assert_eq!(recommendation.verdict, Verdict::InfeasibleCapacity);
+    assert!(recommendation.slo_capacity > 1.0, "{}", recommendation.slo_capacity);
+    assert!(recommendation.gpus_needed > 100, "{}", recommendation.gpus_needed);
+}
+
+#[test]
+fn no_gpu_count_is_offered_for_a_latency_no_gpu_reaches() {
+    let recommendation = answer(
+        r#"{ "model": "Llama-3.1-70B", "fleet": { "gpu": "H100-SXM", "count": 8 },
+             "workload": { "promptTokens": 1000, "outputTokens": 200, "load": { "offline": true, "requests": 100 } },
+             "slo": { "metric": "itl", "targetMs": 0.001 } }"#,
+    );
+    assert_eq!(recommendation.verdict, Verdict::InfeasibleLatency);
+    assert_eq!(recommendation.gpus_needed, 0);
+}

@@ -212,3 +212,57 @@ fn the_same_seed_gives_the_same_json_and_another_seed_another_sample() {
     assert_eq!(with_seed(7), with_seed(7));
     assert_ne!(with_seed(7), with_seed(8));
 }
+
+#[test]
+fn a_closed_loop_of_one_user_is_not_multiplied_by_idle_replicas() {
+    let scenario = |gpus: u32| {
+        Scenario::from_json(&format!(
+            r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": {gpus} }},
+                 "workload": {{ "promptTokens": 500, "outputTokens": 100, "load": {{ "concurrency": 1 }} }} }}"#
+        ))
+        .unwrap()
+    };
+    let tp1 = Config::from_json(r#"{ "tensorParallel": 1 }"#).unwrap();
+    let one = predict(&scenario(1), &tp1).unwrap().requests_per_second;
+    let eight = predict(&scenario(8), &tp1).unwrap().requests_per_second;
+    assert!((eight / one - 1.0).abs() < 0.01, "{one} vs {eight}");
+}
+
+#[test]
+fn a_closed_loop_never_falls_behind_and_always_measures_throughput() {
+    let scenario = Scenario::from_json(
+        r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "H200-SXM", "count": 1 },
+             "workload": { "promptTokens": 500, "outputTokens": 8000, "load": { "concurrency": 512 } } }"#,
+    )
+    .unwrap();
+    let prediction = predict(&scenario, &Config::default()).unwrap();
+    assert!(prediction.feasible, "{:?}", prediction.reasons);
+    assert!(prediction.requests_per_second > 0.0);
+}
+
+#[test]
+fn an_offline_batch_is_its_requests() {
+    let batch = |requests: u32| {
+        let scenario = Scenario::from_json(&format!(
+            r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "L40S", "count": 1 }},
+                 "workload": {{ "promptTokens": 1000, "outputTokens": 200, "load": {{ "offline": true, "requests": {requests} }} }} }}"#
+        ))
+        .unwrap();
+        predict(&scenario, &Config::default()).unwrap().e2e_ms.unwrap().p95
+    };
+    let (one, ten, thousand) = (batch(1), batch(10), batch(1000));
+    assert!(one < ten && ten < thousand, "{one} {ten} {thousand}");
+}
+
+#[test]
+fn tiny_rates_are_refused_with_the_limit_rather_than_hanging() {
+    let error = Scenario::from_json(
+        r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "L4", "count": 1 },
+             "workload": { "promptTokens": 100, "outputTokens": 10, "load": { "requestsPerSecond": 1e-300, "burstiness": 10 } } }"#,
+    )
+    .unwrap()
+    .resolve()
+    .unwrap_err();
+    assert_eq!(error.field(), "workload.load.requestsPerSecond");
+    assert!(error.to_string().contains("from 0.000001"), "{error}");
+}

@@ -218,3 +218,41 @@ fn custom_gpu_figures_are_checked() {
     assert_eq!(field, "fleet.gpu.memoryBandwidthTbS");
     assert!(message.ends_with("got 0"), "{message}");
 }
+
+#[test]
+fn gap_targets_on_one_token_outputs_are_refused_and_presets_drop_them() {
+    let one_token = SCENARIO.replace("\"outputTokens\": 200", "\"outputTokens\": 1");
+    let error = Scenario::from_json(&one_token.replace("\"ttft\"", "\"tpot\""))
+        .unwrap()
+        .resolve()
+        .unwrap_err();
+    assert_eq!(error.field(), "slo.metric");
+    assert!(error.to_string().ends_with("got tpot"), "{error}");
+    // The chat preset (TTFT and TPOT targets) keeps only its TTFT target.
+    let preset = one_token.replace(
+        ",\n    \"slo\": { \"metric\": \"ttft\", \"percentile\": 95, \"targetMs\": 500 }",
+        "",
+    );
+    assert_ne!(preset, one_token);
+    let resolved = Scenario::from_json(&preset).unwrap().resolve().unwrap();
+    assert_eq!(resolved.slos.len(), 1);
+    assert_eq!(resolved.slos[0].metric, inferplan::scenario::Metric::Ttft);
+}
+
+#[test]
+fn mixture_of_experts_shapes_must_be_consistent() {
+    let (field, message) = error_with(
+        "\"Llama-3.1-70B\"",
+        "{ \"paramsB\": 100, \"experts\": 8, \"expertsPerToken\": 2, \"activeParamsB\": 0.001 }",
+    );
+    assert_eq!(field, "model.activeParamsB");
+    assert!(
+        message.contains("at least paramsB x expertsPerToken / experts (25)"),
+        "{message}"
+    );
+    let (field, _) = error_with(
+        "\"Llama-3.1-70B\"",
+        "{ \"paramsB\": 100, \"experts\": 8, \"expertsPerToken\": 2 }",
+    );
+    assert_eq!(field, "model.activeParamsB");
+}

@@ -88,7 +88,8 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
     }
     let mut candidates: Vec<Candidate> = bases.iter().map(|d| search::evaluate(&scenario, d)).collect();
     let binding = search::binding_slo(&scenario, &candidates);
-    let best_ms = search::best_unloaded_ms(&candidates, binding);
+    // A gap target is vacuous for one-token outputs (0 ms): keep the slack finite.
+    let best_ms = search::best_unloaded_ms(&candidates, binding).max(1e-6);
     let latency_slack = scenario.slos[binding].target_ms / best_ms;
     let required = search::required_level(&scenario);
     let best_capacity = candidates.iter().map(|c| c.slo_capacity).fold(0.0, f64::max);
@@ -99,13 +100,7 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
         _ if best_capacity > 0.0 => required / best_capacity,
         _ => f64::INFINITY,
     };
-    let mut verdict = verdict::decide(latency_slack, load_pressure, scenario.use_case);
-    if verdict == Verdict::InfeasibleCapacity
-        && matches!(scenario.load, LoadKind::Offline { .. })
-        && latency_slack < 1.0
-    {
-        verdict = Verdict::InfeasibleLatency;
-    }
+    let verdict = verdict::decide(latency_slack, load_pressure, scenario.use_case);
 
     let pick = match verdict {
         Verdict::LatencyFirst => pick_latency_first(&scenario, &mut candidates, binding),
@@ -249,6 +244,15 @@ fn pick_throughput_first(scenario: &Resolved, candidates: &mut Vec<Candidate>) -
 /// scale the SLO capacity linearly (the load is split evenly).
 fn gpus_needed(scenario: &Resolved, candidate: &Candidate, required: f64) -> u32 {
     let d = &candidate.deployment;
+    // No number of GPUs brings a percentile below what a lone request takes.
+    if candidate
+        .unloaded_ms
+        .iter()
+        .zip(&scenario.slos)
+        .any(|(ms, slo)| *ms > slo.target_ms)
+    {
+        return 0;
+    }
     let per_replica = candidate.slo_capacity / f64::from(d.replicas);
     let replicas = match scenario.load {
         LoadKind::Offline { .. } => {

@@ -21,6 +21,9 @@ pub const SCREENING_REQUESTS: u32 = 800;
 pub const CAPACITY_SEARCH_REQUESTS: u32 = 1000;
 /// Bisection steps of the SLO-capacity search: the bracket narrows to 1/64 of its start.
 pub const CAPACITY_SEARCH_STEPS: u32 = 6;
+/// Most divisions by four of the SLO-capacity search below a failing requirement (down to
+/// 1/4^8 of it, below which the capacity is reported as none).
+const CAPACITY_STEP_DOWNS: u32 = 8;
 /// Request lengths sampled to compute lone-request percentiles.
 const UNLOADED_SAMPLES: u32 = 1000;
 
@@ -85,12 +88,7 @@ pub fn base_deployments(scenario: &Resolved) -> Vec<Deployment> {
 
 /// Each SLO's percentile for requests alone on the server, from sampled request lengths.
 pub fn unloaded_percentiles(scenario: &Resolved, deployment: &Deployment) -> Vec<f64> {
-    let cost = CostModel::new(
-        &scenario.model,
-        &scenario.gpu,
-        deployment,
-        crate::perf::Calibration::for_gpu(&scenario.gpu),
-    );
+    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
     let mut sampler = Sampler::new(scenario.seed);
     let samples = if scenario.prompt_tokens.cv == 0.0 && scenario.output_tokens.cv == 0.0 {
         1
@@ -172,12 +170,7 @@ pub fn required_level(scenario: &Resolved) -> f64 {
 /// and the SLO capacity.
 pub fn evaluate(scenario: &Resolved, deployment: &Deployment) -> Candidate {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
-    let cost = CostModel::new(
-        &scenario.model,
-        &scenario.gpu,
-        deployment,
-        crate::perf::Calibration::for_gpu(&scenario.gpu),
-    );
+    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
     let roofline = RooflineEstimate::new(
         &cost,
         &memory,
@@ -220,18 +213,37 @@ fn slo_capacity(
         }
         LoadKind::Offline { .. } => return if meets(at_load) { required } else { 0.0 },
     };
+    let test = |level: f64| {
+        meets(&predict_resolved_with(
+            &at_level(scenario, level),
+            deployment,
+            Some(CAPACITY_SEARCH_REQUESTS),
+        ))
+    };
     let (mut low, mut high) = if meets(at_load) {
+        if required >= ceiling {
+            return required;
+        }
         (required, ceiling.max(required * 1.05))
     } else {
-        (0.0, required)
+        // Step down by fourths until the SLOs hold, so a capacity far below the requirement is
+        // still found; then bisect between the last level that held and the one that did not.
+        let mut high = required;
+        let mut low = required / 4.0;
+        let mut steps = 1;
+        while !test(low) {
+            if steps >= CAPACITY_STEP_DOWNS {
+                return 0.0;
+            }
+            high = low;
+            low /= 4.0;
+            steps += 1;
+        }
+        (low, high)
     };
-    if meets(at_load) && required >= ceiling {
-        return required;
-    }
     for _ in 0..CAPACITY_SEARCH_STEPS {
         let middle = (low + high) / 2.0;
-        let prediction = predict_resolved_with(&at_level(scenario, middle), deployment, Some(CAPACITY_SEARCH_REQUESTS));
-        if meets(&prediction) {
+        if test(middle) {
             low = middle;
         } else {
             high = middle;

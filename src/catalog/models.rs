@@ -131,10 +131,28 @@ impl CustomModel {
                 ))
             }
         };
-        let active_params_b = match (self.active_params_b, experts) {
-            (None, _) => params_b,
-            (Some(active), Some(_)) => check::positive(&path("activeParamsB"), active, params_b)?,
-            (Some(active), None) => {
+        let active_params_b = match (self.active_params_b, experts, experts_per_token) {
+            (None, Some(e), Some(k)) if k < e => {
+                return Err(Error::invalid(
+                    path("activeParamsB"),
+                    "given for a mixture of experts (the parameters one token passes through)",
+                    "nothing",
+                ))
+            }
+            (None, _, _) => params_b,
+            (Some(active), Some(e), Some(k)) => {
+                // Total = shared + E x expert and active = shared + k x expert, with shared >= 0.
+                let least = params_b * f64::from(k) / f64::from(e);
+                if !(active.is_finite() && active >= least * (1.0 - 1e-9)) {
+                    return Err(Error::invalid(
+                        path("activeParamsB"),
+                        format!("at least paramsB x expertsPerToken / experts ({least})"),
+                        active,
+                    ));
+                }
+                check::positive(&path("activeParamsB"), active, params_b)?
+            }
+            (Some(active), _, _) => {
                 return Err(Error::invalid(
                     path("activeParamsB"),
                     "left out for a dense model (give experts and expertsPerToken for a mixture of experts)",

@@ -75,14 +75,16 @@ impl PreparedObservation {
             ObservedLoad::Offline { requests } => (Arrivals::Offline, requests),
             ObservedLoad::Rate {
                 requests_per_second,
+                burstiness,
                 requests,
             } => (
                 Arrivals::Open {
                     requests_per_second,
-                    burstiness: 1.0,
+                    burstiness,
                 },
                 requests,
             ),
+            ObservedLoad::Closed { concurrency, requests } => (Arrivals::Closed { concurrency }, requests),
         };
         let settings = sim::Settings {
             max_batch: o.deployment.max_batch,
@@ -133,6 +135,11 @@ impl PreparedObservation {
                 let n = outcome.measured.len().max(1) as f64;
                 outcome.measured.iter().map(|r| r.ttft_s).sum::<f64>() / n * 1e3
             }
+            ObservedMetric::TtftP95Ms => {
+                let mut ttft_ms: Vec<f64> = outcome.measured.iter().map(|r| r.ttft_s * 1e3).collect();
+                ttft_ms.sort_unstable_by(f64::total_cmp);
+                crate::stats::percentile_of_sorted(&ttft_ms, 95.0)
+            }
             ObservedMetric::ItlMeanMs => {
                 weighted_summary(&mut outcome.trace.inter_token_gaps).map_or(f64::NAN, |summary| summary.mean * 1e3)
             }
@@ -162,6 +169,11 @@ const PRIOR_WEIGHT: f64 = 0.01;
 /// Fits the five factors to `rows` by minimising their mean absolute log error (robust to a
 /// few odd rows) with a weak pull towards the prior. Efficiencies stay in (0, 1].
 pub fn fit_calibration(rows: &[&PreparedObservation], prior: Calibration) -> Fit {
+    fit_calibration_with(rows, prior, 800)
+}
+
+/// [`fit_calibration`] with a bound on loss evaluations (each simulates every online row).
+pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, max_evaluations: usize) -> Fit {
     let to_point = |c: &Calibration| {
         vec![
             logit(c.memory_efficiency),
@@ -189,7 +201,7 @@ pub fn fit_calibration(rows: &[&PreparedObservation], prior: Calibration) -> Fit
         let pull: f64 = x.iter().zip(&prior_point).map(|(a, b)| (a - b) * (a - b)).sum();
         data + PRIOR_WEIGHT * pull
     };
-    let minimum = minimize(loss, &prior_point, &[0.5; 5], 800, 1e-7);
+    let minimum = minimize(loss, &prior_point, &[0.5; 5], max_evaluations, 1e-7);
     let calibration = from_point(&minimum.point);
     let mut errors: Vec<f64> = rows
         .iter()

@@ -29,8 +29,15 @@ struct Row {
 pub enum ObservedLoad {
     /// All requests queued at once (`trtllm-bench throughput`, or an online client at QPS=INF).
     Offline { requests: u32 },
-    /// Requests at a mean rate (assumed Poisson, the benchmark clients' default).
-    Rate { requests_per_second: f64, requests: u32 },
+    /// Requests at a mean rate; `burstiness` is the CV of the gaps (1: Poisson, the benchmark
+    /// clients' default).
+    Rate {
+        requests_per_second: f64,
+        burstiness: f64,
+        requests: u32,
+    },
+    /// A closed loop of `concurrency` users.
+    Closed { concurrency: u32, requests: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +46,8 @@ pub enum ObservedMetric {
     TotalTokensPerSecond,
     RequestsPerSecond,
     TtftMeanMs,
+    /// Measured runs only (the published tables give means).
+    TtftP95Ms,
     ItlMeanMs,
 }
 
@@ -49,13 +58,17 @@ impl ObservedMetric {
             ObservedMetric::TotalTokensPerSecond => "total tok/s",
             ObservedMetric::RequestsPerSecond => "requests/s",
             ObservedMetric::TtftMeanMs => "TTFT mean",
+            ObservedMetric::TtftP95Ms => "TTFT p95",
             ObservedMetric::ItlMeanMs => "ITL mean",
         }
     }
 
     /// Throughputs are what offline runs measure; latencies what online runs add.
     pub fn is_latency(self) -> bool {
-        matches!(self, ObservedMetric::TtftMeanMs | ObservedMetric::ItlMeanMs)
+        matches!(
+            self,
+            ObservedMetric::TtftMeanMs | ObservedMetric::TtftP95Ms | ObservedMetric::ItlMeanMs
+        )
     }
 }
 
@@ -222,6 +235,7 @@ fn observation(line: usize, row: &Row) -> Result<Observation, String> {
         text => match text.strip_prefix("QPS=").and_then(|rate| rate.parse::<f64>().ok()) {
             Some(rate) if rate > 0.0 => ObservedLoad::Rate {
                 requests_per_second: rate,
+                burstiness: 1.0,
                 requests: ONLINE_REQUESTS,
             },
             _ => return Err(format!("load \"{text}\" is not understood")),

@@ -6,10 +6,10 @@
 
 use super::fitted::{FITTED_BY_FAMILY, FITTED_POOLED};
 use crate::catalog::GpuSpec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Calibration {
     /// Fraction of peak memory bandwidth that weight and KV reads achieve.
     pub memory_efficiency: f64,

@@ -165,24 +165,22 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
     /// Runs until every request has finished or been rejected, or `max_iterations` pass.
     pub fn run(&mut self, max_iterations: u64) {
         while self.iteration < max_iterations {
-            self.take_arrivals();
+            let refused = self.take_arrivals();
+            self.issue_next(refused);
             if self.running == 0 && self.waiting.is_empty() {
                 if self.next_to_arrive >= self.issued {
                     break;
                 }
-                // Idle until the next arrival.
-                self.now_s = self.now_s.max(self.requests[self.next_to_arrive].arrival_s);
+                // Idle until the next arrival (a time that is not finite never comes).
+                let next_s = self.requests[self.next_to_arrive].arrival_s;
+                if !next_s.is_finite() {
+                    break;
+                }
+                self.now_s = self.now_s.max(next_s);
                 continue;
             }
             let completions = self.step();
-            if self.closed_loop {
-                // Each finished user sends its next request now.
-                let more = (completions as usize).min(self.requests.len() - self.issued);
-                for request in &mut self.requests[self.issued..self.issued + more] {
-                    request.arrival_s = self.now_s;
-                }
-                self.issued += more;
-            }
+            self.issue_next(completions as usize);
         }
         self.trace.truncated = self.iteration >= max_iterations;
         self.trace.window_s = if self.window.whole_run {
@@ -196,7 +194,9 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         self.trace.end_s = self.now_s;
     }
 
-    fn take_arrivals(&mut self) {
+    /// Moves arrived requests to the queue; returns how many were refused (too long for the cache).
+    fn take_arrivals(&mut self) -> usize {
+        let mut refused = 0;
         while self.next_to_arrive < self.issued && self.requests[self.next_to_arrive].arrival_s <= self.now_s {
             let index = self.next_to_arrive;
             self.next_to_arrive += 1;
@@ -214,10 +214,23 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             if request.whole_tokens() > self.settings.kv_capacity_tokens {
                 request.phase = Phase::Rejected;
                 self.trace.rejected += 1;
+                refused += 1;
             } else {
                 request.phase = Phase::Waiting;
                 self.waiting.push_back(index as u32);
             }
+        }
+        refused
+    }
+
+    /// A closed loop's users whose requests ended (completed or refused) send their next now.
+    fn issue_next(&mut self, ended: usize) {
+        if self.closed_loop {
+            let more = ended.min(self.requests.len() - self.issued);
+            for request in &mut self.requests[self.issued..self.issued + more] {
+                request.arrival_s = self.now_s;
+            }
+            self.issued += more;
         }
     }
 
@@ -230,6 +243,10 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 Phase::Decoding => {
                     let decoded_since_join = self.iteration - request.join_iteration;
                     request.generated += decoded_since_join as u32;
+                    if decoded_since_join > 0 {
+                        // Its latest token came out of the iteration that just ended.
+                        request.last_token_s = self.now_s;
+                    }
                     self.decoding -= 1;
                     self.decode_context_tokens -= u64::from(request.context_at_join) + decoded_since_join;
                 }

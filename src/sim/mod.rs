@@ -360,6 +360,39 @@ mod tests {
     }
 
     #[test]
+    fn gaps_after_a_preemption_count_only_the_wait() {
+        // 8 requests of 100 + 100 tokens in a 1500-token cache: decoding outgrows it.
+        let w = Workload {
+            output_tokens: fixed(100.0),
+            ..workload(Arrivals::Offline, 8)
+        };
+        let outcome = simulate(&settings(8, 1500), &w, (1000, 1000), |_| FIXED_STEP_S);
+        assert!(outcome.trace.preemptions > 0);
+        // Every gap, weighted by its tokens, adds up to the time between first and last tokens.
+        let gaps: f64 = outcome
+            .trace
+            .inter_token_gaps
+            .iter()
+            .map(|&(gap, n)| gap * f64::from(n))
+            .sum();
+        let streaming: f64 = outcome.measured.iter().map(|r| r.e2e_s - r.ttft_s).sum();
+        assert!((gaps - streaming).abs() < 1e-9, "{gaps} vs {streaming}");
+    }
+
+    #[test]
+    fn a_rejected_request_frees_its_closed_loop_user() {
+        // Every second request is longer than the cache; the loop must still run through.
+        let w = Workload {
+            prompt_tokens: LengthDistribution { mean: 100.0, cv: 2.0 },
+            ..workload(Arrivals::Closed { concurrency: 2 }, 200)
+        };
+        let outcome = simulate(&settings(8, 150), &w, (1000, 1000), |_| FIXED_STEP_S);
+        assert!(outcome.trace.rejected > 0);
+        // Without the user sending again, the loop would end at the second refusal.
+        assert!(outcome.measured.len() >= 100, "{} measured", outcome.measured.len());
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_run() {
         let run = || {
             let w = Workload {

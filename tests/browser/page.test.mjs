@@ -99,3 +99,17 @@ test("an invalid value shows its error beside the field and the page recovers", 
   assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), null);
   assert.ok((await readNumber("#ttft-p95")) > 0);
 });
+
+test("dropped benchmark files appear as measured points and calibrate the answer", async () => {
+  const samples = new URL("../data/samples/", import.meta.url).pathname;
+  await page.setInputFiles("#measured-files", `${samples}guidellm-constant-rates.json`);
+  await page.waitForFunction(() => document.querySelectorAll("#measured-rows tr").length === 4);
+  await page.waitForFunction(() => document.querySelector("#calibration-source").textContent.includes("fitted to"));
+  assert.match(await page.textContent("#measured-rows"), /guidellm: 2 req\/s/);
+  await page.screenshot({ path: `${OUTPUT}page-measured.png`, fullPage: true });
+  await page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') });
+  await page.waitForFunction(() => document.querySelector("#measured-files-error").textContent !== "");
+  assert.match(await page.textContent("#measured-files-error"), /not a known benchmark format/);
+  await page.click("#clear-measured");
+  await page.waitForFunction(() => !document.querySelector("#calibration-source").textContent.includes("fitted to"));
+});

@@ -129,3 +129,26 @@ test("advise without a target names the slo field", () => {
     { field: "slo" },
   );
 });
+
+test("importBenchmark reads the sample files, alone or as a sweep, and calibrate fits them", async () => {
+  const { readFileSync } = await import("node:fs");
+  const read = (name) => readFileSync(new URL(`../data/samples/${name}`, import.meta.url), "utf8");
+  const guidellm = esm.importBenchmark(read("guidellm-constant-rates.json"));
+  assert.equal(guidellm.tool, "guidellm");
+  assert.deepEqual(guidellm.points.map((p) => p.offered.requestsPerSecond), [2, 5, 10, 20]);
+  const vllm = cjs.importBenchmark(read("vllm-bench-serve-rate5-detailed.json"), { format: "vllm" });
+  assert.equal(vllm.points[0].ttftMs.intervals.p99, "insufficient samples");
+  const sweep = esm.importBenchmark([read("vllm-bench-serve-rate5-detailed.json"), read("aiperf-concurrency16-summary.csv")]);
+  assert.equal(sweep.points.length, 2);
+  assert.throws(() => esm.importBenchmark("nothing to see"), { field: "text", message: /not a known benchmark format/ });
+  assert.throws(() => esm.importBenchmark("{}", { format: "nsight" }), { field: "options.format" });
+
+  const report = esm.calibrate({
+    model: "Llama-3.1-8B",
+    fleet: { gpu: "H100-SXM", count: 1 },
+    workload: { promptTokens: 200, outputTokens: 64, load: { requestsPerSecond: 10 } },
+    measured: { config: { maxBatch: 64 }, runs: [guidellm] },
+  });
+  assert.ok(report.medianAbsErrorPct < report.builtInMedianAbsErrorPct, JSON.stringify(report));
+  assert.ok(report.observations.length >= 12);
+});
