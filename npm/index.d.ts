@@ -1,2 +1,3 @@
-// Types for Node (both `import` and `require`): the functions are ready to call, no init needed.
-export * from "./node/inferplan.js";
+// Types for Node's ES-module entry: the functions are ready to call, no init needed.
+export * from "./types.js";
+export * from "./api.js";

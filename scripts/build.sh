@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-wasm=target/wasm32-unknown-unknown/release/inferplan.wasm
-cargo build --release --target wasm32-unknown-unknown --lib --quiet
+# The `wasm` profile (Cargo.toml): optimised for size.
+wasm=target/wasm32-unknown-unknown/wasm/inferplan.wasm
+cargo build --profile wasm --target wasm32-unknown-unknown --lib --quiet
 
 rm -rf pkg
 mkdir -p pkg
@@ -15,7 +16,7 @@ for target in web nodejs; do
   .tools/bin/wasm-bindgen --target "$target" --out-dir "$dir" --out-name inferplan "$wasm"
   # The features Rust enables by default for wasm32 (bulk memory, sign extension,
   # non-trapping float-to-int, multi-value, reference types, mutable globals).
-  node_modules/.bin/wasm-opt -Os \
+  node_modules/.bin/wasm-opt -Oz \
     --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-multivalue --enable-reference-types --enable-mutable-globals \
     "$dir/inferplan_bg.wasm" -o "$dir/inferplan_bg.wasm"
@@ -23,7 +24,14 @@ done
 # wasm-bindgen's Node glue is CommonJS; the package itself is ESM.
 echo '{ "type": "commonjs" }' > pkg/node/package.json
 
-cp npm/index.js npm/index.d.ts pkg/
+cp npm/index.js npm/index.d.ts npm/api.d.ts npm/cli.js pkg/
+cp npm/web/index.js npm/web/index.d.ts pkg/web/
+cp npm/types.d.ts pkg/types.d.ts
+# CommonJS consumers (require) get .d.cts twins, as TypeScript's node16 resolution requires.
+cp npm/types.d.ts pkg/types.d.cts
+sed 's|"./types.js"|"./types.cjs"|' npm/api.d.ts > pkg/api.d.cts
+sed 's|"./types.js"|"./types.cjs"|; s|"./api.js"|"./api.cjs"|; s|ES-module entry|CommonJS entry|' npm/index.d.ts > pkg/index.d.cts
+chmod +x pkg/cli.js
 cp README.md LICENSE pkg/
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" npm/package.json > pkg/package.json

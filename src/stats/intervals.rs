@@ -5,7 +5,6 @@
 //! reporting a bound.
 
 use serde::Serialize;
-use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// Confidence of the intervals reported.
 pub const CONFIDENCE: f64 = 0.95;
@@ -33,44 +32,32 @@ pub fn percentile_interval(sorted: &[f64], percentile: f64) -> PercentileInterva
 
 /// 1-based ranks (l, u): the largest l with P(B <= l-1) <= a/2 and the smallest u with
 /// P(B >= u) <= a/2, for B ~ Binomial(n, q) and a = 1 - CONFIDENCE.
+///
+/// The binomial probabilities are summed term by term in log space (each term from the last by
+/// the ratio (n-i)/(i+1) x q/(1-q)): exact enough for these tail thresholds, with no special
+/// functions (this code ships in the WebAssembly build, whose size is budgeted).
 fn interval_ranks(n: u64, q: f64) -> Option<(u64, u64)> {
-    if n == 0 || !(0.0..=1.0).contains(&q) {
+    if n == 0 || !(q > 0.0 && q < 1.0) {
         return None;
     }
-    let binomial = Binomial::new(q, n).ok()?;
     let tail = (1.0 - CONFIDENCE) / 2.0;
-    // cdf(k) rises with k: binary search for the last k with cdf(k) <= tail, and the first
-    // k with 1 - cdf(k) <= tail.
-    let last_at_most = |limit: f64| -> Option<u64> {
-        if binomial.cdf(0) > limit {
-            return None;
+    let log_ratio = (q / (1.0 - q)).ln();
+    let mut log_term = n as f64 * (1.0 - q).ln(); // ln P(B = 0)
+    let mut cdf = 0.0;
+    let mut lower = None; // the largest l with cdf(l - 1) <= tail
+    let mut upper = None; // the smallest u with cdf(u - 1) >= 1 - tail
+    for k in 0..n {
+        cdf += log_term.exp();
+        if cdf <= tail {
+            lower = Some(k + 1);
         }
-        let (mut low, mut high) = (0, n);
-        while low < high {
-            let middle = low + (high - low).div_ceil(2);
-            if binomial.cdf(middle) <= limit {
-                low = middle;
-            } else {
-                high = middle - 1;
-            }
+        if cdf >= 1.0 - tail {
+            upper = Some(k + 1);
+            break;
         }
-        Some(low)
-    };
-    let lower = last_at_most(tail)? + 1;
-    // The smallest u with 1 - cdf(u - 1) <= tail: the first k = u - 1 with cdf(k) >= 1 - tail.
-    let (mut low, mut high) = (0, n);
-    if binomial.cdf(n - 1) < 1.0 - tail {
-        return None;
+        log_term += ((n - k) as f64 / (k + 1) as f64).ln() + log_ratio;
     }
-    while low < high {
-        let middle = low + (high - low) / 2;
-        if binomial.cdf(middle) >= 1.0 - tail {
-            high = middle;
-        } else {
-            low = middle + 1;
-        }
-    }
-    let upper = low + 1;
+    let (lower, upper) = (lower?, upper?);
     (lower <= upper && upper <= n).then_some((lower, upper))
 }
 
