@@ -38,11 +38,11 @@ test-rust:
 test-wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(WASM_TEST_RUNNER) cargo test --target wasm32-unknown-unknown --test wasm
 
-# The npm package: lint its manifest and its types (./web is the browser build, ES modules only
-# by design), then use it from Node.
+# The npm package: lint its manifest and its types (./web and ./element are for browsers, ES
+# modules only by design), then use it from Node.
 test-node: build
 	node_modules/.bin/publint pkg --strict
-	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web --format table-flipped
+	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element --format table-flipped
 	node --test tests/node/
 
 test-browser: setup-browser build

@@ -263,6 +263,10 @@ export interface Recommendation {
   sloCapacity: number;
   requiredLoad: number;
   loadUnit: "requests/s" | "concurrent users" | "requests";
+  /** Output tokens/s per fleet GPU that a request-rate load asks for. */
+  requiredOutputTokensPerSecondPerGpu?: number;
+  /** The recommended deployment's binding-SLO percentiles as the rate rises to saturation (open loads). */
+  loadCurve: { requestsPerSecond: number; p50Ms: number; p95Ms: number; p99Ms: number; fellBehind: boolean }[];
 }
 
 export interface ModelSpec {
@@ -287,6 +291,13 @@ export interface Catalog {
     GpuSpec & { precisions: Precision[] })[];
   models: ModelSpec[];
   precisions: Precision[];
+  /** Each use case with the lengths and targets its preset supplies (none for custom). */
+  useCases: {
+    id: UseCase;
+    promptTokens?: { mean: number; cv: number };
+    outputTokens?: { mean: number; cv: number };
+    slos: Required<Slo>[];
+  }[];
 }
 
 /** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */

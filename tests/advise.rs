@@ -8,8 +8,12 @@ fn answer(json: &str) -> Recommendation {
 }
 
 fn chat(requests_per_second: f64, target_ms: f64) -> Recommendation {
+    serving("chat", requests_per_second, target_ms)
+}
+
+fn serving(use_case: &str, requests_per_second: f64, target_ms: f64) -> Recommendation {
     answer(&format!(
-        r#"{{ "useCase": "chat", "model": "Llama-3.1-70B", "fleet": {{ "gpu": "H100-SXM", "count": 8 }},
+        r#"{{ "useCase": "{use_case}", "model": "Llama-3.1-70B", "fleet": {{ "gpu": "H100-SXM", "count": 8 }},
              "workload": {{ "promptTokens": 1000, "outputTokens": 200, "load": {{ "requestsPerSecond": {requests_per_second} }} }},
              "slo": {{ "metric": "ttft", "percentile": 95, "targetMs": {target_ms} }} }}"#
     ))
@@ -97,9 +101,11 @@ fn more_load_moves_the_verdict_towards_throughput_then_infeasible_capacity() {
 
 #[test]
 fn a_tighter_target_moves_the_verdict_towards_latency_then_infeasible_latency() {
+    // A use case with no interactive preference, so only the target moves the verdict (a
+    // tighter target also lowers the SLO capacity, so capacity may bind on the way).
     let verdicts: Vec<Verdict> = [5000.0, 800.0, 150.0, 60.0, 5.0]
         .iter()
-        .map(|&t| chat(10.0, t).verdict)
+        .map(|&t| serving("custom", 10.0, t).verdict)
         .collect();
     assert!(
         verdicts

@@ -479,5 +479,7 @@ pub(super) fn nothing_fits(scenario: &Resolved) -> Recommendation {
         slo_capacity: 0.0,
         required_load: search::required_level(scenario),
         load_unit: super::load_unit(scenario),
+        required_output_tokens_per_second_per_gpu: super::required_per_gpu(scenario),
+        load_curve: Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 //! would fix an infeasible scenario (`fixes`), and lays out the Pareto frontier to plot.
 
 mod fixes;
-mod search;
+pub(crate) mod search;
 mod verdict;
 
 pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, MAX_TENSOR_PARALLEL, SCREENING_REQUESTS};
@@ -55,6 +55,63 @@ pub struct Recommendation {
     pub slo_capacity: f64,
     pub required_load: f64,
     pub load_unit: &'static str,
+    /// Output tokens/s per GPU of the fleet that the required load asks for (request-rate loads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_output_tokens_per_second_per_gpu: Option<f64>,
+    /// The recommended deployment's binding-SLO percentiles as the request rate rises towards
+    /// its saturated throughput (open loads; empty otherwise): the latency-vs-load curve.
+    pub load_curve: Vec<LoadCurvePoint>,
+}
+
+/// One load level of the latency-vs-load curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadCurvePoint {
+    pub requests_per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// The queue grew at this rate: past capacity.
+    pub fell_behind: bool,
+}
+
+/// Fractions of the saturated throughput at which the load curve is drawn.
+const LOAD_CURVE_FRACTIONS: [f64; 8] = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0];
+
+/// The binding metric's p50/p95/p99 for `deployment` at rising request rates.
+fn load_curve(scenario: &Resolved, deployment: &Deployment, binding: usize, saturated_rps: f64) -> Vec<LoadCurvePoint> {
+    let LoadKind::Open { burstiness, .. } = scenario.load else {
+        return Vec::new();
+    };
+    let metric = scenario.slos[binding].metric;
+    LOAD_CURVE_FRACTIONS
+        .iter()
+        .filter_map(|fraction| {
+            let requests_per_second = saturated_rps * fraction;
+            let at = Resolved {
+                load: LoadKind::Open {
+                    requests_per_second,
+                    burstiness,
+                },
+                ..scenario.clone()
+            };
+            let prediction =
+                crate::predict::predict_resolved_with(&at, deployment, Some(search::CAPACITY_SEARCH_REQUESTS));
+            let summary = match metric {
+                crate::scenario::Metric::Ttft => prediction.ttft_ms,
+                crate::scenario::Metric::Tpot => prediction.tpot_ms,
+                crate::scenario::Metric::Itl => prediction.itl_ms,
+                crate::scenario::Metric::E2e => prediction.e2e_ms,
+            }?;
+            Some(LoadCurvePoint {
+                requests_per_second,
+                p50_ms: summary.p50,
+                p95_ms: summary.p95,
+                p99_ms: summary.p99,
+                fell_behind: prediction.simulation.is_some_and(|s| s.fell_behind),
+            })
+        })
+        .collect()
 }
 
 /// One candidate deployment on the trade-off chart.
@@ -124,13 +181,16 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
     };
     let (summary, reasons) = fixes::explain(verdict, &context);
     let points = frontier_points(&scenario, &candidates, binding, pick);
+    // The recommended deployment, simulated in full (candidates were screened with fewer requests).
+    let prediction = crate::predict::predict_resolved(&scenario, &chosen.deployment);
+    let saturated_rps = prediction.roofline.as_ref().map_or(0.0, |r| r.max_requests_per_second);
     Ok(Recommendation {
         verdict,
         summary,
         reasons,
         config: chosen.deployment,
-        // The recommended deployment, simulated in full (candidates were screened with fewer requests).
-        prediction: crate::predict::predict_resolved(&scenario, &chosen.deployment),
+        load_curve: load_curve(&scenario, &chosen.deployment, binding, saturated_rps),
+        prediction,
         frontier: points.iter().filter(|p| p.pareto_optimal).cloned().collect(),
         candidates: points,
         gpus_needed,
@@ -141,7 +201,17 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
         slo_capacity: best_capacity,
         required_load: required,
         load_unit: load_unit(&scenario),
+        required_output_tokens_per_second_per_gpu: required_per_gpu(&scenario),
     })
+}
+
+pub(crate) fn required_per_gpu(scenario: &Resolved) -> Option<f64> {
+    match scenario.load {
+        LoadKind::Open {
+            requests_per_second, ..
+        } => Some(requests_per_second * scenario.output_tokens.mean / f64::from(scenario.gpu_count)),
+        _ => None,
+    }
 }
 
 pub(crate) fn load_unit(scenario: &Resolved) -> &'static str {

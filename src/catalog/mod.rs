@@ -26,6 +26,20 @@ pub struct Catalog {
     pub gpus: Vec<GpuEntry>,
     pub models: Vec<ModelSpec>,
     pub precisions: Vec<Precision>,
+    /// Each use case with the lengths and latency targets its preset supplies.
+    pub use_cases: Vec<UseCaseEntry>,
+}
+
+/// A use case and its preset (none for `custom`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UseCaseEntry {
+    pub id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<crate::scenario::LengthDistribution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<crate::scenario::LengthDistribution>,
+    pub slos: Vec<crate::scenario::SloTarget>,
 }
 
 /// A GPU as the catalog lists it: its figures and the precisions it can run.
@@ -50,6 +64,18 @@ pub fn catalog() -> &'static Catalog {
             .collect(),
         models: models::builtin(),
         precisions: Precision::ALL.to_vec(),
+        use_cases: crate::scenario::UseCase::ALL
+            .into_iter()
+            .map(|use_case| {
+                let preset = use_case.preset();
+                UseCaseEntry {
+                    id: use_case.id(),
+                    prompt_tokens: preset.map(|p| p.prompt_tokens),
+                    output_tokens: preset.map(|p| p.output_tokens),
+                    slos: preset.map_or_else(Vec::new, |p| p.slos.to_vec()),
+                }
+            })
+            .collect(),
     })
 }
 

@@ -203,9 +203,11 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             let request = &mut self.requests[index];
             if index == self.window.first_measured {
                 self.window.start_s = Some(request.arrival_s);
+                self.trace.waiting_at_window_start = self.waiting.len() as u64;
             }
             if index == self.window.end_measured {
                 self.window.end_s = Some(request.arrival_s);
+                self.trace.waiting_at_window_end = Some(self.waiting.len() as u64);
             }
             if self.window.is_open() {
                 self.trace.arrivals_in_window += 1;

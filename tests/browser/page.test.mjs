@@ -1,6 +1,5 @@
-// The page in headless Chromium (Debian's, never a downloaded one): it loads the wasm, computes
-// on input, shows a field-naming error beside the field, and recovers. Screenshots go to
-// test-output/ (git-ignored).
+// The page and the embeddable element in headless Chromium (Debian's, never a downloaded one).
+// Screenshots go to test-output/ (git-ignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -8,7 +7,9 @@ import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
+const SAMPLES = new URL("../data/samples/", import.meta.url).pathname;
 let server, url, browser, page;
+const pageErrors = [];
 
 before(async () => {
   await mkdir(OUTPUT, { recursive: true });
@@ -18,98 +19,151 @@ before(async () => {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-  page = await browser.newPage();
-  page.on("pageerror", (error) => { throw error; });
-  const started = Date.now();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("pageerror", (error) => pageErrors.push(error));
+  const navigated = Date.now();
   await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
-  console.log(`page: first answer ${Date.now() - started} ms after navigation`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+  const measured = await page.getAttribute("body", "data-first-answer-ms");
+  console.log(`page: first answer ${measured} ms after the script started, ${Date.now() - navigated} ms after navigation`);
 });
 
 after(async () => {
   await browser?.close();
   server?.close();
+  assert.deepEqual(pageErrors.map(String), []);
 });
 
-const readNumber = async (selector) => Number((await page.textContent(selector)).replace(/[^0-9.]/g, ""));
+/** Waits for the answer to a change: the count of answers rises and the worker is idle. */
+async function answered(change) {
+  const before = Number(await page.getAttribute("body", "data-answers"));
+  await change();
+  await page.waitForFunction((n) => Number(document.body.dataset.answers) > n && document.querySelector("#result").getAttribute("aria-busy") === "false", before);
+}
 
-test("the default page answers with a verdict, a summary, reasons and a recommended config", async () => {
-  const verdict = await page.getAttribute("#verdict", "data-verdict");
-  assert.ok(["latency-first", "throughput-first", "balanced"].includes(verdict), verdict);
-  assert.match(await page.textContent("#summary"), /first|Balanced/);
-  assert.match(await page.textContent("#recommended"), /^Recommended: TP\d/);
-  assert.ok((await page.$$("#advice-reasons li")).length >= 3);
-});
+const verdict = () => page.getAttribute("#verdict", "data-verdict");
+const text = (selector) => page.textContent(selector);
 
-test("raising the volume far past capacity turns the verdict to infeasible-capacity", async () => {
-  await page.fill("#rps", "500");
-  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict === "infeasible-capacity");
-  assert.match(await page.textContent("#summary"), /GPUs would/);
-  await page.fill("#rps", "3");
-  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict !== "infeasible-capacity");
-});
-
-test("an unreachable target turns the verdict to infeasible-latency", async () => {
-  await page.fill("#slo-target", "5");
-  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict === "infeasible-latency");
-  await page.fill("#slo-target", "500");
-  await page.waitForFunction(() => document.querySelector("#verdict").dataset.verdict !== "infeasible-latency");
-});
-
-test("the default page shows simulated percentiles, throughput and memory", async () => {
-  assert.equal(await page.textContent("#status"), "Feasible");
-  const p50 = await readNumber("#ttft-p50");
-  const p95 = await readNumber("#ttft-p95");
-  const p99 = await readNumber("#ttft-p99");
-  assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `ttft ${p50} ${p95} ${p99}`);
-  assert.ok((await readNumber("#weights-gb")) > 0);
-  assert.ok((await readNumber("#tps")) > 0);
-  assert.match(await page.textContent("#target-note"), /Target p95 ttft/);
+test("the default page answers first: verdict, summary, recommendation, targets, cost, reasons, charts", async () => {
+  assert.ok(["latency-first", "throughput-first", "balanced"].includes(await verdict()));
+  assert.match(await text("#summary"), /first|Balanced/);
+  assert.match(await text("#recommended"), /^Recommended: TP\d/);
+  assert.match(await text("#target-rows"), /p95 TTFT/);
+  assert.match(await text("#cost"), /per million output tokens/);
+  assert.ok((await page.$$("#reasons li")).length >= 3);
+  assert.ok((await page.$$("#tradeoff-chart svg .point")).length >= 3, "a point per candidate");
+  assert.equal((await page.$$("#tradeoff-chart svg .point.recommended")).length, 1);
+  assert.ok((await page.$$("#load-chart svg polyline")).length >= 3, "p50, p95 and p99 lines");
+  assert.match(await page.textContent("#tradeoff-chart svg title"), /Trade-off/);
   await page.screenshot({ path: `${OUTPUT}page.png`, fullPage: true });
 });
 
-test("filling the form recomputes: more load raises the p95 time to first token", async () => {
-  const before = await readNumber("#ttft-p95");
-  await page.fill("#rps", "9");
-  await page.waitForFunction((old) => Number(document.querySelector("#ttft-p95").textContent.replace(/[^0-9.]/g, "")) !== old, before);
-  assert.ok((await readNumber("#ttft-p95")) > before);
-  await page.fill("#rps", "3");
+test("more volume turns the verdict to capacity; a tighter target to latency", async () => {
+  await answered(() => page.fill("#volume", "400"));
+  assert.equal(await verdict(), "infeasible-capacity");
+  assert.match(await text("#summary"), /GPUs would/);
+  await answered(() => page.fill("#volume", "3"));
+  await answered(() => page.fill("#slo-target", "5"));
+  assert.equal(await verdict(), "infeasible-latency");
+  await answered(() => page.fill("#slo-target", "500"));
+  assert.notEqual(await verdict(), "infeasible-latency");
 });
 
-test("a smaller GPU that cannot hold the weights says so with numbers", async () => {
-  await page.selectOption("#gpu", "L4");
-  await page.fill("#gpu-count", "1");
-  await page.waitForFunction(() => document.querySelector("#status").textContent === "Infeasible");
-  assert.match(await page.textContent("#reasons"), /GB per GPU/);
-  assert.equal(await page.getAttribute("#verdict", "data-verdict"), "infeasible-capacity");
-  await page.selectOption("#gpu", "H100-SXM");
-  await page.fill("#gpu-count", "4");
-  await page.waitForFunction(() => document.querySelector("#status").textContent === "Feasible");
+test("a summarization preset at 10,000 reports an hour is throughput-first", async () => {
+  await answered(async () => {
+    await page.selectOption("#use-case", "summarization");
+    await page.selectOption("#volume-unit", "per-hour");
+    await page.fill("#volume", "10000");
+  });
+  assert.equal(await verdict(), "throughput-first");
+  assert.equal(await page.inputValue("#slo-metric"), "e2e");
 });
 
-test("an invalid value shows its error beside the field and the page recovers", async () => {
-  await page.fill("#gpu-count", "-3");
-  await page.waitForFunction(() => document.querySelector("#gpu-count-error").textContent !== "");
-  assert.equal(await page.textContent("#gpu-count-error"), "fleet.count must be a positive integer (at most 4096), got -3");
+test("the URL holds the whole state: a link reproduces the answer", async () => {
+  const link = page.url();
+  assert.match(link, /use=summarization/);
+  const summary = await text("#summary");
+  const other = await browser.newPage();
+  await other.goto(link);
+  await other.waitForSelector("body[data-ready=true]");
+  assert.equal(await other.inputValue("#volume"), "10000");
+  assert.equal(await other.inputValue("#volume-unit"), "per-hour");
+  assert.equal(await other.textContent("#summary"), summary);
+  await other.close();
+  await page.goto(`${url}?use=chat&v=3&n=8`);
+  await page.waitForSelector("body[data-ready=true]");
+});
+
+test("an invalid value shows its error beside the field and the rest keeps working", async () => {
+  await answered(() => page.fill("#gpu-count", "-3"));
+  assert.equal(await text("#gpu-count-error"), "fleet.count must be a positive integer (at most 4096), got -3");
   assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), "true");
-  assert.match(await page.textContent("#error"), /fleet\.count/);
   await page.screenshot({ path: `${OUTPUT}page-error.png`, fullPage: true });
-  await page.fill("#gpu-count", "8");
-  await page.waitForFunction(() => document.querySelector("#error").textContent === "");
+  await answered(() => page.fill("#gpu-count", "8"));
+  assert.equal(await text("#error"), "");
   assert.equal(await page.getAttribute("#gpu-count", "aria-invalid"), null);
-  assert.ok((await readNumber("#ttft-p95")) > 0);
+  assert.ok(await verdict());
+});
+
+test("copy as JSON and as a CLI command give the scenario", async () => {
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.click("#copy-json");
+  await page.waitForFunction(() => document.querySelector("#copied").textContent.includes("copied"));
+  const json = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.equal(json.fleet.count, 8);
+  await page.click("#copy-cli");
+  await page.waitForFunction(() => document.querySelector("#copied").textContent.startsWith("CLI"));
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^npx inferplan advise --model Llama-3\.1-70B/);
+});
+
+test("the form can be used from the keyboard", async () => {
+  await page.focus("#volume");
+  await answered(async () => {
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("5");
+  });
+  assert.equal(await page.inputValue("#volume"), "5");
+  for (const id of ["volume", "slo-target", "gpu-count", "model"]) {
+    const label = await page.$(`label[for="${id}"]`);
+    assert.ok(label, `#${id} has a label`);
+  }
 });
 
 test("dropped benchmark files appear as measured points and calibrate the answer", async () => {
-  const samples = new URL("../data/samples/", import.meta.url).pathname;
-  await page.setInputFiles("#measured-files", `${samples}guidellm-constant-rates.json`);
-  await page.waitForFunction(() => document.querySelectorAll("#measured-rows tr").length === 4);
-  await page.waitForFunction(() => document.querySelector("#calibration-source").textContent.includes("fitted to"));
-  assert.match(await page.textContent("#measured-rows"), /guidellm: 2 req\/s/);
-  await page.screenshot({ path: `${OUTPUT}page-measured.png`, fullPage: true });
-  await page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') });
-  await page.waitForFunction(() => document.querySelector("#measured-files-error").textContent !== "");
-  assert.match(await page.textContent("#measured-files-error"), /not a known benchmark format/);
-  await page.click("#clear-measured");
-  await page.waitForFunction(() => !document.querySelector("#calibration-source").textContent.includes("fitted to"));
+  await page.click("#measured-section summary");
+  await answered(() => page.setInputFiles("#measured-files", `${SAMPLES}guidellm-constant-rates.json`));
+  assert.equal((await page.$$("#measured-rows tr")).length, 4);
+  assert.match(await text("#calibration-source"), /fitted to/);
+  await answered(() => page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') }));
+  assert.match(await text("#measured-files-error"), /not a known benchmark format/);
+  await answered(() => page.click("#clear-measured"));
+  assert.doesNotMatch(await text("#calibration-source"), /fitted to/);
+});
+
+test("the element renders twice on a docs page, sharing one wasm instance", async () => {
+  const docs = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+  const fetched = [];
+  docs.on("request", (request) => { if (request.url().endsWith(".wasm")) fetched.push(request.url()); });
+  await docs.goto(url.replace(/\/www\/$/, "/www/embed-example.html"));
+  const shadow = (id, selector) => docs.waitForFunction(
+    ([id, selector]) => document.getElementById(id)?.shadowRoot?.querySelector(selector) !== null, [id, selector], { timeout: 20000 });
+  await shadow("chat", "[part=verdict]");
+  await shadow("batch", "[part=verdict]");
+  const verdictOf = (id) => docs.evaluate((id) => document.getElementById(id).shadowRoot.querySelector("[part=verdict]").dataset.verdict, id);
+  assert.ok(["latency-first", "balanced"].includes(await verdictOf("chat")), await verdictOf("chat"));
+  assert.equal(await verdictOf("batch"), "throughput-first");
+  assert.ok(await docs.evaluate(() => document.getElementById("chat").shadowRoot.querySelector("svg") !== null));
+  assert.ok(await docs.evaluate(() => document.getElementById("batch").shadowRoot.querySelector("svg") === null), "compact has no chart");
+  assert.equal(fetched.length, 1, fetched.join(" "));
+  // Interactive: a new volume re-renders.
+  await docs.evaluate(() => {
+    const input = document.getElementById("chat").shadowRoot.querySelector("input[data-attribute=rps]");
+    input.value = "500";
+    input.dispatchEvent(new Event("change"));
+  });
+  await docs.waitForFunction(() => document.getElementById("chat").shadowRoot.querySelector("[part=verdict]")?.dataset.verdict === "infeasible-capacity");
+  await docs.evaluate(() => document.getElementById("chat").setAttribute("rps", "3"));
+  await docs.waitForFunction(() => document.getElementById("chat").shadowRoot.querySelector("[part=verdict]")?.dataset.verdict !== "infeasible-capacity");
+  await docs.screenshot({ path: `${OUTPUT}embed-example.png`, fullPage: true });
+  await docs.close();
 });

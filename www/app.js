@@ -1,0 +1,318 @@
+// The page: a form whose whole state lives in the URL, an answer recomputed on every change in
+// a worker (the newest request wins, so typing never waits), and the charts drawn from it.
+import init, { catalog, importBenchmark } from "../pkg/web/index.js";
+import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
+
+const started = performance.now();
+await init();
+const { gpus, models, precisions, useCases } = catalog();
+
+const $ = (id) => document.getElementById(id);
+const fmt = (value, digits = 0) => Number.isFinite(value)
+  ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "—";
+const ms = (value) => (Number.isFinite(value) ? fmt(value, value < 100 ? 1 : 0) : "—");
+
+// ---- the form and the URL ----
+
+/** Form fields and their URL parameters. */
+const FIELDS = [
+  ["use-case", "use"], ["volume", "v"], ["volume-unit", "vu"], ["prompt-tokens", "in"], ["output-tokens", "out"],
+  ["slo-metric", "m"], ["slo-percentile", "p"], ["slo-target", "t"], ["model", "model"], ["gpu", "gpu"],
+  ["gpu-count", "n"], ["price", "price"], ["burstiness", "b"], ["custom-params", "params"], ["seed", "seed"],
+  ["tensor-parallel", "tp"], ["precision", "prec"], ["measured-max-batch", "mb"],
+];
+
+/** Which input an error's JSON path belongs to. */
+const FIELD_INPUTS = {
+  "useCase": "use-case", "model": "model", "model.paramsB": "custom-params", "fleet.gpu": "gpu", "fleet.count": "gpu-count",
+  "fleet.pricePerGpuHour": "price", "workload.promptTokens": "prompt-tokens", "workload.outputTokens": "output-tokens",
+  "workload.load": "volume", "workload.load.requestsPerSecond": "volume", "workload.load.requestsPerHour": "volume",
+  "workload.load.burstiness": "burstiness", "slo": "slo-target", "slo.metric": "slo-metric", "slo.percentile": "slo-percentile",
+  "slo.targetMs": "slo-target", "precisions": "precisions", "seed": "seed", "config.precision": "precision",
+  "config.tensorParallel": "tensor-parallel", "measured.runs": "measured-files", "measured.config.maxBatch": "measured-max-batch",
+};
+
+for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
+for (const model of models) $("model").add(new Option(model.id, model.id, false, model.id === "Llama-3.1-70B"));
+for (const gpu of gpus) $("gpu").add(new Option(`${gpu.id} (${gpu.memoryGb} GB)`, gpu.id, false, gpu.id === "H100-SXM"));
+for (const precision of precisions) $("precision").add(new Option(precision, precision));
+$("precisions").replaceChildren(...precisions.map((precision) => {
+  const label = document.createElement("label");
+  const box = Object.assign(document.createElement("input"), { type: "checkbox", value: precision, name: "precisions" });
+  box.checked = precision === "bf16" || precision === "fp8";
+  label.append(box, precision);
+  return label;
+}));
+
+/** Fills lengths and the first target from a use case's preset. */
+function applyPreset(id) {
+  const preset = useCases.find((u) => u.id === id);
+  if (!preset?.promptTokens) return;
+  $("prompt-tokens").value = preset.promptTokens.mean;
+  $("output-tokens").value = preset.outputTokens.mean;
+  const slo = preset.slos[0];
+  $("slo-metric").value = slo.metric;
+  $("slo-percentile").value = slo.percentile;
+  $("slo-target").value = slo.targetMs;
+}
+
+function fromUrl() {
+  const params = new URLSearchParams(location.search);
+  $("use-case").value = params.get("use") ?? "chat";
+  applyPreset($("use-case").value);
+  for (const [id, key] of FIELDS) if (params.has(key)) $(id).value = params.get(key);
+  if (params.has("precs")) {
+    const allowed = params.get("precs").split(",");
+    for (const box of document.querySelectorAll("#precisions input")) box.checked = allowed.includes(box.value);
+  }
+}
+
+function toUrl() {
+  const params = new URLSearchParams();
+  for (const [id, key] of FIELDS) if ($(id).value !== "") params.set(key, $(id).value);
+  params.set("precs", checkedPrecisions().join(","));
+  history.replaceState(null, "", `${location.pathname}?${params}`);
+}
+
+const checkedPrecisions = () => [...document.querySelectorAll("#precisions input:checked")].map((box) => box.value);
+const number = (id) => { const text = $(id).value.trim(); return text === "" ? NaN : Number(text); };
+
+// Imported benchmark runs (summaries only) and the last import's error.
+let measuredRuns = [];
+let measuredError = "";
+
+function configFromForm() {
+  const config = {};
+  if ($("precision").value) config.precision = $("precision").value;
+  if ($("tensor-parallel").value) config.tensorParallel = Number($("tensor-parallel").value);
+  return config;
+}
+
+function scenarioFromForm() {
+  const volume = number("volume");
+  const burstiness = number("burstiness");
+  const load = $("volume-unit").value === "per-hour" ? { requestsPerHour: volume } : { requestsPerSecond: volume };
+  if ($("burstiness").value !== "") load.burstiness = burstiness;
+  const scenario = {
+    useCase: $("use-case").value,
+    model: $("custom-params").value !== "" ? { paramsB: number("custom-params") } : $("model").value,
+    fleet: { gpu: $("gpu").value, count: number("gpu-count") },
+    workload: { promptTokens: number("prompt-tokens"), outputTokens: number("output-tokens"), load },
+    slo: { metric: $("slo-metric").value, percentile: number("slo-percentile"), targetMs: number("slo-target") },
+    precisions: checkedPrecisions(),
+    seed: number("seed"),
+  };
+  if ($("price").value !== "") scenario.fleet.pricePerGpuHour = number("price");
+  if (measuredRuns.length > 0) {
+    scenario.measured = { config: { ...configFromForm(), maxBatch: number("measured-max-batch") }, runs: measuredRuns };
+  }
+  return scenario;
+}
+
+/** The same scenario as a CLI command. */
+function cliCommand(scenario) {
+  const load = scenario.workload.load;
+  const parts = ["npx inferplan advise", `--model ${typeof scenario.model === "string" ? scenario.model : "<custom: use a scenario file>"}`,
+    `--gpu ${scenario.fleet.gpu}`, `--gpus ${scenario.fleet.count}`, `--use-case ${scenario.useCase}`,
+    load.requestsPerHour !== undefined ? `--per-hour ${load.requestsPerHour}` : `--rps ${load.requestsPerSecond}`,
+    `--prompt-tokens ${scenario.workload.promptTokens}`, `--output-tokens ${scenario.workload.outputTokens}`,
+    `--slo '${scenario.slo.metric}:p${scenario.slo.percentile}<${scenario.slo.targetMs}ms'`, `--precisions ${scenario.precisions.join(",")}`];
+  if (load.burstiness !== undefined && load.burstiness !== 1) parts.push(`--burstiness ${load.burstiness}`);
+  if (scenario.fleet.pricePerGpuHour !== undefined) parts.push(`--price ${scenario.fleet.pricePerGpuHour}`);
+  return parts.join(" ");
+}
+
+// ---- errors beside their fields ----
+
+function clearErrors() {
+  $("error").textContent = "";
+  for (const element of document.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
+  for (const element of document.querySelectorAll(".field-error")) element.textContent = "";
+  if (measuredError) showFieldError("measured-files", measuredError);
+}
+
+function showFieldError(inputId, message) {
+  const input = inputId === "precisions" ? $("precisions").querySelector("input") : $(inputId);
+  input?.setAttribute("aria-invalid", "true");
+  input?.setAttribute("aria-describedby", `${inputId}-error`);
+  $(`${inputId}-error`).textContent = message;
+}
+
+function showError(error) {
+  const path = error.field ?? "";
+  const inputId = FIELD_INPUTS[path] ?? FIELD_INPUTS[path.replace(/\[\d+\]/g, "")] ?? FIELD_INPUTS[path.split(".").slice(0, 2).join(".")];
+  if (inputId) showFieldError(inputId, error.message);
+  $("error").textContent = error.message;
+}
+
+// ---- rendering ----
+
+const VERDICT_HEADLINES = {
+  "latency-first": "Latency first",
+  "throughput-first": "Throughput first",
+  balanced: "Balanced",
+  "infeasible-latency": "Infeasible: the latency target is out of reach",
+  "infeasible-capacity": "Infeasible: not enough capacity",
+};
+
+function describeConfig(config, gpus) {
+  const replicas = config.replicas === 1 ? "" : ` × ${config.replicas} replicas`;
+  return `TP${config.tensorParallel}${replicas} in ${config.precision} on ${config.engine} (${gpus} GPUs), ` +
+    `max batch ${config.maxBatch}, ${fmt(config.maxBatchedTokens)} tokens per iteration`;
+}
+
+const listItems = (items) => items.map((text) => Object.assign(document.createElement("li"), { textContent: text }));
+
+function renderAnswer(recommendation, prediction, ownConfig) {
+  $("verdict").textContent = VERDICT_HEADLINES[recommendation.verdict];
+  $("verdict").dataset.verdict = recommendation.verdict;
+  $("summary").textContent = recommendation.summary;
+  $("recommended").textContent = `Recommended: ${describeConfig(recommendation.config, recommendation.prediction.gpusUsed)}` +
+    (recommendation.gpusNeeded > 0 ? `; ${recommendation.gpusNeeded} GPUs carry this load.` : ".");
+  $("target-rows").replaceChildren(...recommendation.prediction.slos.map((check) => {
+    const row = document.createElement("tr");
+    const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${ms(check.achievedMs ?? NaN)} ms`, `${ms(check.targetMs)} ms`, check.met ? "met" : "missed"];
+    cells.forEach((text, i) => {
+      const cell = document.createElement(i === 0 ? "th" : "td");
+      if (i === 0) cell.scope = "row";
+      if (i === 1 || i === 2) cell.className = "num";
+      if (i === 3) cell.className = check.met ? "met" : "missed";
+      cell.textContent = text;
+      row.append(cell);
+    });
+    return row;
+  }));
+  const cost = recommendation.prediction.costPerMillionOutputTokens;
+  $("cost").textContent = cost !== undefined ? `Cost: $${fmt(cost, 2)} per million output tokens at this load.` : "";
+  $("reasons").replaceChildren(...listItems(recommendation.reasons));
+  $("tradeoff-chart").innerHTML = tradeoffChart(recommendation);
+  $("load-chart").innerHTML = loadChart(recommendation);
+  renderDetails(prediction ?? recommendation.prediction, ownConfig);
+}
+
+function renderDetails(prediction, ownConfig) {
+  const { config, memory } = prediction;
+  $("details-heading").textContent = ownConfig ? "Details of your configuration" : "Details of the recommended configuration";
+  $("status").textContent = prediction.feasible ? "Feasible" : "Infeasible";
+  $("deployment").textContent = describeConfig(config, prediction.gpusUsed);
+  $("prediction-reasons").replaceChildren(...listItems(prediction.reasons));
+  for (const metric of ["ttft", "tpot", "itl", "e2e"]) {
+    const summary = prediction[`${metric}Ms`];
+    for (const statistic of ["mean", "p50", "p90", "p95", "p99"]) $(`${metric}-${statistic}`).textContent = summary ? ms(summary[statistic]) : "—";
+  }
+  $("rps-served").textContent = fmt(prediction.requestsPerSecond, 2);
+  $("tps").textContent = `${fmt(prediction.outputTokensPerSecond)} (${fmt(prediction.outputTokensPerSecondPerGpu)})`;
+  $("weights-gb").textContent = `${fmt(memory.weightsGbPerGpu, 1)} GB`;
+  $("kv-cache-gb").textContent = `${fmt(memory.kvCacheGbPerGpu, 1)} GB`;
+  $("kv-tokens").textContent = `${fmt(memory.kvCapacityTokens)} tokens`;
+  $("calibration-source").textContent = `Calibration: ${prediction.calibrationSource}.`;
+  $("basis").textContent = prediction.simulation ? `${fmt(prediction.simulation.measuredRequests)} simulated requests per replica; ${prediction.simulation.method}.` : "";
+}
+
+function renderMeasured() {
+  $("measured").hidden = measuredRuns.length === 0;
+  $("clear-measured").hidden = measuredRuns.length === 0;
+  const cell = (text) => Object.assign(document.createElement("td"), { className: "num", textContent: text });
+  $("measured-rows").replaceChildren(...measuredRuns.flatMap((run) => run.points.map((point) => {
+    const offered = point.offered.requestsPerSecond !== undefined ? `${point.offered.requestsPerSecond} req/s`
+      : point.offered.concurrency !== undefined ? `${point.offered.concurrency} users` : "unthrottled";
+    const row = document.createElement("tr");
+    row.append(Object.assign(document.createElement("th"), { scope: "row", textContent: `${run.tool}: ${offered}` }),
+      cell(fmt(point.requestsPerSecond ?? NaN, 2)), cell(ms(point.ttftMs.p95 ?? NaN)),
+      cell(ms(point.itlMs.mean ?? point.tpotMs.mean ?? NaN)), cell(ms(point.e2eMs.p95 ?? NaN)));
+    return row;
+  })));
+  $("measured-notes").textContent = measuredRuns.flatMap((run) => run.notes).join(" · ");
+}
+
+// ---- computing in the worker: the newest request wins ----
+
+const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
+let latest = 0;
+let firstAnswer = true;
+
+worker.onmessage = ({ data }) => {
+  if (data.id !== latest) return;
+  $("result").setAttribute("aria-busy", "false");
+  if (data.error) {
+    showError(data.error);
+  } else {
+    renderAnswer(data.recommendation, data.prediction, data.prediction !== undefined);
+    if (firstAnswer) {
+      firstAnswer = false;
+      document.body.dataset.firstAnswerMs = String(Math.round(performance.now() - started));
+    }
+    document.body.dataset.ready = "true";
+  }
+  // Tests (and anyone watching) can tell each answer, or error, has arrived.
+  document.body.dataset.answers = String(Number(document.body.dataset.answers ?? 0) + 1);
+};
+
+let timer;
+function recompute() {
+  clearErrors();
+  toUrl();
+  clearTimeout(timer);
+  // A short pause lets a burst of keystrokes become one computation.
+  timer = setTimeout(() => {
+    latest += 1;
+    $("result").setAttribute("aria-busy", "true");
+    const config = configFromForm();
+    worker.postMessage({ id: latest, scenario: scenarioFromForm(), config: Object.keys(config).length > 0 ? config : undefined });
+  }, 60);
+}
+
+async function importFiles(files) {
+  measuredError = "";
+  try {
+    const run = importBenchmark(await Promise.all([...files].map((file) => file.text())));
+    for (const point of run.points) delete point.samples;
+    measuredRuns = [run];
+  } catch (error) {
+    measuredError = error.message;
+  }
+  renderMeasured();
+  recompute();
+}
+
+async function copy(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    $("copied").textContent = `${what} copied.`;
+  } catch {
+    $("copied").textContent = `Copy failed; here it is: ${text}`;
+  }
+}
+
+// ---- events ----
+
+$("inputs").addEventListener("input", (event) => {
+  if (event.target.id === "measured-files") return;
+  if (event.target.id === "use-case") applyPreset(event.target.value);
+  recompute();
+});
+$("inputs").addEventListener("submit", (event) => event.preventDefault());
+$("measured-files").addEventListener("change", (event) => importFiles(event.target.files));
+$("clear-measured").addEventListener("click", () => {
+  measuredRuns = [];
+  measuredError = "";
+  $("measured-files").value = "";
+  renderMeasured();
+  recompute();
+});
+for (const type of ["dragenter", "dragover"]) {
+  $("drop-zone").addEventListener(type, (event) => { event.preventDefault(); $("drop-zone").classList.add("dragging"); });
+}
+$("drop-zone").addEventListener("dragleave", () => $("drop-zone").classList.remove("dragging"));
+$("drop-zone").addEventListener("drop", (event) => {
+  event.preventDefault();
+  $("drop-zone").classList.remove("dragging");
+  $("measured-section").open = true;
+  importFiles(event.dataTransfer.files);
+});
+$("copy-link").addEventListener("click", () => copy(location.href, "Link"));
+$("copy-json").addEventListener("click", () => copy(JSON.stringify(scenarioFromForm(), null, 2), "Scenario JSON"));
+$("copy-cli").addEventListener("click", () => copy(cliCommand(scenarioFromForm()), "CLI command"));
+
+fromUrl();
+recompute();
