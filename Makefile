@@ -7,7 +7,7 @@ SHELL := bash
 WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
 PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
 
-.PHONY: help setup setup-browser build serve test test-rust test-wasm test-node test-browser calibrate accuracy bench clean
+.PHONY: help setup setup-browser setup-fuzz build serve test test-rust test-wasm test-node test-browser test-fuzz fuzz calibrate accuracy bench clean
 
 help:
 	@echo "make serve   build pkg/ and serve the page on 127.0.0.1"
@@ -22,6 +22,9 @@ setup:
 setup-browser:
 	@scripts/setup.sh --browser
 
+setup-fuzz:
+	@scripts/setup.sh --fuzz
+
 pkg/package.json: $(PKG_SOURCES) | setup
 	@scripts/build.sh
 
@@ -30,7 +33,7 @@ build: pkg/package.json
 serve: build
 	@node scripts/serve.mjs
 
-test: setup-browser build test-rust test-wasm test-node test-browser
+test: setup-browser setup-fuzz build test-rust test-wasm test-node test-browser test-fuzz
 
 test-rust:
 	cargo test --quiet
@@ -47,6 +50,25 @@ test-node: build
 
 test-browser: setup-browser build
 	node --test tests/browser/
+
+# Fuzzing with libFuzzer through cargo-fuzz. The stable toolchain runs it without a sanitizer
+# (RUSTC_BOOTSTRAP lets cargo-fuzz pass its flags); seeds are the sample files, the growing
+# corpus and any crash stay in fuzz/ (git-ignored). A crash found becomes a regression test.
+FUZZ := cd fuzz && RUSTC_BOOTSTRAP=1 ../.tools/bin/cargo-fuzz run --sanitizer none --release
+FUZZ_TARGETS := import_benchmark scenario
+
+fuzz-run = for target in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$target && \
+	  ( $(FUZZ) $$target corpus/$$target seeds/$$target -- -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 ) || exit 1; \
+	done
+
+# A short run of each target (seconds), part of make test.
+test-fuzz: setup-fuzz
+	@$(call fuzz-run,15) 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY|deadly"
+
+# A longer run: ten minutes per target.
+fuzz: setup-fuzz
+	$(call fuzz-run,600)
 
 # Refit the calibration factors (about half a minute) and write them into the source.
 calibrate:

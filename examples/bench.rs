@@ -102,6 +102,22 @@ fn main() {
             black_box(predict(&input, &Config::default()).expect("predicts"));
         }),
     );
+    // The largest input the limits allow, in the costliest shape: the longest prompts and
+    // outputs (the simulated-token cap then bounds the work), every precision, a large fleet.
+    let largest = Scenario::from_json(
+        r#"{ "useCase": "agent", "model": "Llama-3.1-405B", "fleet": { "gpu": "B200-SXM", "count": 4096 },
+             "workload": { "promptTokens": { "mean": 1048576, "cv": 10 }, "outputTokens": { "mean": 131072, "cv": 10 },
+                           "load": { "requestsPerSecond": 1000000, "burstiness": 10 } },
+             "precisions": ["bf16", "fp16", "fp8", "int8", "int4", "fp4"],
+             "slo": [{ "metric": "ttft", "targetMs": 86400000 }, { "metric": "itl", "percentile": 99.9, "targetMs": 1 }] }"#,
+    )
+    .expect("valid");
+    report(
+        "advise, the largest input the limits allow (see the README's limits)",
+        time(3, || {
+            black_box(advise(&largest).expect("advises"));
+        }),
+    );
     // advise(): the whole search, verdict and explanation.
     report(
         "advise, default chat scenario (examples/chat-scenario.json)",

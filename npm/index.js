@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const inferplan = require("./node/inferplan.js");
+const inferplan = require("./node/index.cjs");
 
 export const { version, catalog, predict, advise, importBenchmark, calibrate } = inferplan;
 export default inferplan;

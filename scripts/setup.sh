@@ -7,7 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=false
-[ "${1:-}" = "--browser" ] && want_browser=true
+want_fuzz=false
+for flag in "$@"; do
+  case "$flag" in
+    --browser) want_browser=true ;;
+    --fuzz) want_fuzz=true ;;
+  esac
+done
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -27,14 +33,21 @@ if [ "$installed" != "$bindgen_version" ]; then
   cargo install wasm-bindgen-cli --version "$bindgen_version" --root .tools --force
 fi
 
-# 3. npm dev dependencies, when package-lock.json changed since the last install.
+# 3. cargo-fuzz for the fuzz targets (libFuzzer; run on the stable toolchain, see Makefile).
+fuzz_version=0.13.2
+if $want_fuzz && [ "$(.tools/bin/cargo-fuzz --version 2>/dev/null | awk '{print $2}')" != "$fuzz_version" ]; then
+  say "installing cargo-fuzz $fuzz_version into .tools/ (about 2 minutes, once)"
+  cargo install cargo-fuzz --version "$fuzz_version" --root .tools --force
+fi
+
+# 4. npm dev dependencies, when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev dependencies"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
   touch node_modules/.package-lock.json
 fi
 
-# 4. Chromium for the page tests (never a browser downloaded by a test tool).
+# 5. Chromium for the page tests (never a browser downloaded by a test tool).
 if $want_browser && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's chromium"
   sudo_cmd=""

@@ -9,6 +9,34 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../npm/types.d.ts");
 
+thread_local! {
+    /// The message of the last panic, for the JavaScript wrappers to report.
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps a panic's message: a panic (a bug; no input should cause one) aborts the call with a
+/// `RuntimeError: unreachable`, and the wrappers in the package turn that into an `Error`
+/// carrying this message. The instance keeps serving later calls.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+    }));
+}
+
+/// The last panic's message, once (for the package's wrappers; not part of the API).
+#[wasm_bindgen(js_name = "__takePanicMessage")]
+pub fn take_panic_message() -> Option<String> {
+    LAST_PANIC.with(|last| last.borrow_mut().take())
+}
+
+/// Panics on purpose, so the tests can check the wrappers (not part of the API).
+#[wasm_bindgen(js_name = "__panicForTests")]
+pub fn panic_for_tests() {
+    panic!("a deliberate panic for the tests");
+}
+
 /// The library version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -37,7 +37,7 @@ function logTicks(min, max) {
   return ticks.length >= 2 ? ticks : [min, max];
 }
 
-const SIZE = { width: 640, height: 340, left: 64, right: 20, top: 20, bottom: 58 };
+const SIZE = { width: 640, height: 360, left: 64, right: 20, top: 20, bottom: 72 };
 
 function frame(title, description, body, legend) {
   const { width, height } = SIZE;
@@ -45,7 +45,7 @@ function frame(title, description, body, legend) {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id} ${id}d" class="inferplan-chart" style="width:100%;height:auto;font:12px system-ui,sans-serif;color:var(--fg, currentColor)">
 <title id="${id}">${escapeXml(title)}</title><desc id="${id}d">${escapeXml(description)}</desc>
 ${body}
-<g transform="translate(${SIZE.left},${height - 16})">${legend}</g>
+<g transform="translate(${SIZE.left},${height - 12})">${legend}</g>
 </svg>`;
 }
 

@@ -75,6 +75,8 @@ pub struct LoadCurvePoint {
     pub fell_behind: bool,
 }
 
+/// Requests simulated per level of the load curve (a picture, so fewer than a prediction).
+const LOAD_CURVE_REQUESTS: u32 = 500;
 /// Fractions of the saturated throughput at which the load curve is drawn.
 const LOAD_CURVE_FRACTIONS: [f64; 8] = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0];
 
@@ -95,8 +97,7 @@ fn load_curve(scenario: &Resolved, deployment: &Deployment, binding: usize, satu
                 },
                 ..scenario.clone()
             };
-            let prediction =
-                crate::predict::predict_resolved_with(&at, deployment, Some(search::CAPACITY_SEARCH_REQUESTS));
+            let prediction = crate::predict::predict_resolved_with(&at, deployment, Some(LOAD_CURVE_REQUESTS));
             let summary = match metric {
                 crate::scenario::Metric::Ttft => prediction.ttft_ms,
                 crate::scenario::Metric::Tpot => prediction.tpot_ms,

@@ -21,6 +21,9 @@ pub const SCREENING_REQUESTS: u32 = 800;
 pub const CAPACITY_SEARCH_REQUESTS: u32 = 1000;
 /// Bisection steps of the SLO-capacity search: the bracket narrows to 1/64 of its start.
 pub const CAPACITY_SEARCH_STEPS: u32 = 6;
+/// The SLO-capacity search stops once its bracket is this narrow relative to its top: finer
+/// than the simulations' own noise at the knee of the curve.
+const CAPACITY_TOLERANCE: f64 = 0.04;
 /// Most divisions by four of the SLO-capacity search below a failing requirement (down to
 /// 1/4^8 of it, below which the capacity is reported as none).
 const CAPACITY_STEP_DOWNS: u32 = 8;
@@ -242,6 +245,9 @@ fn slo_capacity(
         (low, high)
     };
     for _ in 0..CAPACITY_SEARCH_STEPS {
+        if high - low <= CAPACITY_TOLERANCE * high {
+            break;
+        }
         let middle = (low + high) / 2.0;
         if test(middle) {
             low = middle;

@@ -105,6 +105,23 @@ test("an invalid value shows its error beside the field and the rest keeps worki
   assert.ok(await verdict());
 });
 
+test("a panic inside the wasm surfaces as an Error and the page keeps computing", async () => {
+  const result = await page.evaluate(async () => {
+    const inferplan = await import("/pkg/web/index.js");
+    let message = "";
+    try {
+      inferplan.__panicForTests();
+    } catch (error) {
+      message = `${error.constructor.name}: ${error.message}`;
+    }
+    return { message, version: inferplan.version() };
+  });
+  assert.match(result.message, /^Error: inferplan internal error .*deliberate panic/s);
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+  await answered(() => page.fill("#volume", "4"));
+  assert.ok(await verdict());
+});
+
 test("copy as JSON and as a CLI command give the scenario", async () => {
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.click("#copy-json");

@@ -152,3 +152,14 @@ test("importBenchmark reads the sample files, alone or as a sweep, and calibrate
   assert.ok(report.medianAbsErrorPct < report.builtInMedianAbsErrorPct, JSON.stringify(report));
   assert.ok(report.observations.length >= 12);
 });
+
+test("a Rust panic surfaces as an Error with its message, and the instance keeps serving", () => {
+  assert.throws(() => cjs.__panicForTests(), (error) => {
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /^inferplan internal error \(please report it\): panicked at .*a deliberate panic for the tests/s);
+    return true;
+  });
+  assert.equal(esm.predict(scenario()).feasible, true);
+  assert.throws(() => cjs.__panicForTests(), /deliberate panic/);
+  assert.equal(esm.catalog().gpus.length >= 8, true);
+});
