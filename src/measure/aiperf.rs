@@ -35,15 +35,7 @@ fn latency(object: &Object, name: &str) -> Result<MeasuredStats, ImportError> {
     let unit = text(metric, "unit").unwrap_or_else(|| "ms".to_string());
     let scale =
         to_ms(&unit).ok_or_else(|| ImportError::field(&format!("{name}.unit"), "a time unit (ns, us, ms, s)"))?;
-    let value = |key: &str| number(metric, key).map(|v| v * scale);
-    Ok(MeasuredStats {
-        mean: value("avg"),
-        p50: value("p50"),
-        p90: value("p90"),
-        p95: value("p95"),
-        p99: value("p99"),
-        intervals: None,
-    })
+    Ok(MeasuredStats::from_keys(|key| number(metric, key).map(|v| v * scale)))
 }
 
 fn average(object: &Object, name: &str) -> Option<f64> {
@@ -190,15 +182,9 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
             return Ok(MeasuredStats::default());
         };
         let scale = to_ms(unit).ok_or_else(|| ImportError::field(name, "a time unit in parentheses (ms, s)"))?;
-        let value = |key: &str| values.iter().find(|(k, _)| k == key).map(|(_, v)| v * scale);
-        Ok(MeasuredStats {
-            mean: value("avg"),
-            p50: value("p50"),
-            p90: value("p90"),
-            p95: value("p95"),
-            p99: value("p99"),
-            intervals: None,
-        })
+        Ok(MeasuredStats::from_keys(|key| {
+            values.iter().find(|(k, _)| k == key).map(|(_, v)| v * scale)
+        }))
     };
     let total = |names: &[&str]| {
         totals
@@ -301,28 +287,10 @@ pub fn import_records(records: &[Object]) -> Result<MeasuredRun, ImportError> {
             }
         }
     }
-    let completed = samples.ttft_ms.len() as u64;
-    if completed == 0 {
+    if samples.ttft_ms.is_empty() {
         return Err(ImportError::field("records", "at least one successful request"));
     }
-    let span_s = (last_end - first_start) / 1e9;
-    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let output_total: f64 = samples.output_tokens.iter().sum();
-    let point = MeasuredPoint {
-        offered: OfferedLoad::default(),
-        requests_per_second: (span_s > 0.0).then(|| completed as f64 / span_s),
-        output_tokens_per_second: (span_s > 0.0 && output_total > 0.0).then(|| output_total / span_s),
-        completed,
-        failed,
-        prompt_tokens_mean: mean(&samples.prompt_tokens),
-        output_tokens_mean: mean(&samples.output_tokens),
-        ttft_ms: MeasuredStats::of_samples(&samples.ttft_ms),
-        tpot_ms: MeasuredStats::of_samples(&samples.tpot_ms),
-        itl_ms: MeasuredStats::of_samples(&gaps),
-        e2e_ms: MeasuredStats::of_samples(&samples.e2e_ms),
-        duration_s: (span_s > 0.0).then_some(span_s),
-        samples: Some(samples),
-    };
+    let point = MeasuredPoint::from_samples(samples, &gaps, failed, Some((last_end - first_start) / 1e9));
     Ok(MeasuredRun {
         tool: "aiperf".to_string(),
         tool_version: None,

@@ -62,6 +62,19 @@ impl MeasuredStats {
         }
     }
 
+    /// The statistics a tool reports under the keys `avg`, `p50`, `p90`, `p95`, `p99`, each
+    /// already scaled to ms by `value`.
+    pub fn from_keys(value: impl Fn(&str) -> Option<f64>) -> MeasuredStats {
+        MeasuredStats {
+            mean: value("avg"),
+            p50: value("p50"),
+            p90: value("p90"),
+            p95: value("p95"),
+            p99: value("p99"),
+            intervals: None,
+        }
+    }
+
     /// The value at `percentile` when the file gives it.
     pub fn at(&self, percentile: f64) -> Option<f64> {
         [(50.0, self.p50), (90.0, self.p90), (95.0, self.p95), (99.0, self.p99)]
@@ -120,6 +133,33 @@ pub struct MeasuredPoint {
     pub duration_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<MeasuredSamples>,
+}
+
+impl MeasuredPoint {
+    /// A load level computed from per-request samples: statistics with their intervals, and
+    /// throughput over `span_s` seconds (from the first request's start to the last one's end)
+    /// when the file gives the times. `gaps_ms` are every inter-token gap, when known.
+    pub fn from_samples(samples: MeasuredSamples, gaps_ms: &[f64], failed: u64, span_s: Option<f64>) -> MeasuredPoint {
+        let completed = samples.ttft_ms.len().max(samples.e2e_ms.len()) as u64;
+        let span_s = span_s.filter(|s| *s > 0.0 && s.is_finite());
+        let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        let output_total: f64 = samples.output_tokens.iter().sum();
+        MeasuredPoint {
+            offered: OfferedLoad::default(),
+            requests_per_second: span_s.map(|s| completed as f64 / s),
+            output_tokens_per_second: span_s.filter(|_| output_total > 0.0).map(|s| output_total / s),
+            completed,
+            failed,
+            prompt_tokens_mean: mean(&samples.prompt_tokens),
+            output_tokens_mean: mean(&samples.output_tokens),
+            ttft_ms: MeasuredStats::of_samples(&samples.ttft_ms),
+            tpot_ms: MeasuredStats::of_samples(&samples.tpot_ms),
+            itl_ms: MeasuredStats::of_samples(gaps_ms),
+            e2e_ms: MeasuredStats::of_samples(&samples.e2e_ms),
+            duration_s: span_s,
+            samples: Some(samples),
+        }
+    }
 }
 
 /// A benchmark run: one or more load levels, in file order.

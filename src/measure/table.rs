@@ -3,7 +3,7 @@
 //! Headers are matched case-insensitively, ignoring punctuation; every latency column names
 //! its unit (`_ms` or `_s`, or `(ms)` / `(s)`).
 
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad};
+use super::run::{MeasuredPoint, MeasuredRun, MeasuredSamples, OfferedLoad};
 use super::ImportError;
 
 /// A header cell reduced to lowercase words joined by `_`: "TTFT (ms)" -> "ttft_ms".
@@ -306,25 +306,7 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
         samples.tpot_ms = itl_as_tpot;
         notes.push("a per-request ITL column is each request's mean gap: reported as TPOT".to_string());
     }
-    let completed = samples.ttft_ms.len().max(samples.e2e_ms.len()) as u64;
-    let span_s = last_end - first_start;
-    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let output_total: f64 = samples.output_tokens.iter().sum();
-    let point = MeasuredPoint {
-        offered: OfferedLoad::default(),
-        requests_per_second: (span_s > 0.0).then(|| completed as f64 / span_s),
-        output_tokens_per_second: (span_s > 0.0 && output_total > 0.0).then(|| output_total / span_s),
-        completed,
-        failed,
-        prompt_tokens_mean: mean(&samples.prompt_tokens),
-        output_tokens_mean: mean(&samples.output_tokens),
-        ttft_ms: MeasuredStats::of_samples(&samples.ttft_ms),
-        tpot_ms: MeasuredStats::of_samples(&samples.tpot_ms),
-        itl_ms: MeasuredStats::default(),
-        e2e_ms: MeasuredStats::of_samples(&samples.e2e_ms),
-        duration_s: (span_s > 0.0).then_some(span_s),
-        samples: Some(samples),
-    };
+    let point = MeasuredPoint::from_samples(samples, &[], failed, Some(last_end - first_start));
     if start.is_none() || end.is_none() {
         notes.push("no start_time / end_time columns: throughput unknown".to_string());
     }
