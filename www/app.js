@@ -186,8 +186,19 @@ function renderAnswer(recommendation, prediction, ownConfig) {
   $("cost").textContent = cost !== undefined ? `Cost: $${fmt(cost, 2)} per million output tokens at this load.` : "";
   $("reasons").replaceChildren(...listItems(recommendation.reasons));
   $("tradeoff-chart").innerHTML = tradeoffChart(recommendation);
-  $("load-chart").innerHTML = loadChart(recommendation);
+  $("load-chart").innerHTML = loadChart(recommendation, measuredSeries(recommendation.bindingSlo));
   renderDetails(prediction ?? recommendation.prediction, ownConfig);
+}
+
+/** The measured points of the binding metric, at its percentile, for the load chart. */
+function measuredSeries(slo) {
+  const key = `${slo.metric}Ms`;
+  const statistic = [50, 90, 95, 99].includes(slo.percentile) ? `p${slo.percentile}` : "p95";
+  return measuredRuns.flatMap((run) => run.points.map((point) => ({
+    requestsPerSecond: point.requestsPerSecond ?? point.offered.requestsPerSecond,
+    latencyMs: point[key]?.[statistic],
+    label: `${run.tool} ${statistic}`,
+  }))).filter((m) => Number.isFinite(m.requestsPerSecond) && Number.isFinite(m.latencyMs));
 }
 
 function renderDetails(prediction, ownConfig) {

@@ -127,8 +127,12 @@ export function tradeoffChart(recommendation) {
   return frame(title, description, body, legend);
 }
 
-/** Latency against load for the recommended deployment: p50, p95 and p99 as the rate rises. */
-export function loadChart(recommendation) {
+/**
+ * Latency against load for the recommended deployment: p50, p95 and p99 as the rate rises.
+ * `measured` (optional) are measured load levels, `{ requestsPerSecond, latencyMs, label }`, drawn
+ * as hollow diamonds over the model's lines.
+ */
+export function loadChart(recommendation, measured = []) {
   const curve = recommendation.loadCurve ?? [];
   const slo = recommendation.bindingSlo;
   const metric = slo.metric.toUpperCase();
@@ -137,8 +141,8 @@ export function loadChart(recommendation) {
     return frame(title, "The latency-against-load curve is drawn for request-rate loads.", `<text x="${SIZE.width / 2}" y="${SIZE.height / 2}" text-anchor="middle" fill="currentColor">Drawn for request-rate loads</text>`, "");
   }
   const { width, height, left, right, top, bottom } = SIZE;
-  const xMax = Math.max(...curve.map((p) => p.requestsPerSecond), recommendation.requiredLoad) * 1.05;
-  const yMax = Math.max(...curve.map((p) => p.p99Ms), slo.targetMs) * 1.15;
+  const xMax = Math.max(...curve.map((p) => p.requestsPerSecond), ...measured.map((m) => m.requestsPerSecond), recommendation.requiredLoad) * 1.05;
+  const yMax = Math.max(...curve.map((p) => p.p99Ms), ...measured.map((m) => m.latencyMs), slo.targetMs) * 1.15;
   const x = (v) => left + (v / xMax) * (width - left - right);
   const y = (v) => top + (1 - v / yMax) * (height - top - bottom);
   let body = axes({ x, y, xTicks: linearTicks(xMax), yTicks: linearTicks(yMax), xLabel: "requests/s (all replicas)", yLabel: `${metric} (ms)` });
@@ -162,6 +166,15 @@ export function loadChart(recommendation) {
     }
     legend += `<line x1="${i * 90}" x2="${i * 90 + 24}" y1="0" y2="0" stroke="var(--accent, #0a58ca)" stroke-width="2" stroke-dasharray="${dash}"/>${shape(kind, i * 90 + 12, 0)}<text x="${i * 90 + 30}" y="4" fill="currentColor">${label}</text>`;
   });
+  for (const m of measured) {
+    const cx = x(m.requestsPerSecond);
+    const cy = y(m.latencyMs);
+    body += `<g class="measured"><title>${escapeXml(`measured ${m.label}: ${fmt(m.requestsPerSecond)} req/s, ${fmt(m.latencyMs)} ms`)}</title>` +
+      `<path d="M${cx} ${cy - 6}L${cx + 6} ${cy}L${cx} ${cy + 6}L${cx - 6} ${cy}Z" fill="var(--bg, #fff)" stroke="var(--bad, #b42318)" stroke-width="2"/></g>`;
+  }
+  if (measured.length > 0) {
+    legend += `<path d="M430 -6L436 0L430 6L424 0Z" fill="none" stroke="var(--bad, #b42318)" stroke-width="2"/><text x="442" y="4" fill="currentColor">measured p${slo.percentile}</text>`;
+  }
   const past = curve.filter((p) => p.fellBehind);
   if (past.length > 0) {
     body += `<rect x="${x(past[0].requestsPerSecond)}" y="${top}" width="${width - right - x(past[0].requestsPerSecond)}" height="${height - top - bottom}" fill="var(--bad, #b42318)" fill-opacity="0.07"/>`;

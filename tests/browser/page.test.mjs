@@ -150,6 +150,8 @@ test("dropped benchmark files appear as measured points and calibrate the answer
   await page.click("#measured-section summary");
   await answered(() => page.setInputFiles("#measured-files", `${SAMPLES}guidellm-constant-rates.json`));
   assert.equal((await page.$$("#measured-rows tr")).length, 4);
+  assert.equal((await page.$$("#load-chart svg .measured")).length, 4, "measured points on the load chart");
+  await page.screenshot({ path: `${OUTPUT}page-measured.png`, fullPage: true });
   assert.match(await text("#calibration-source"), /fitted to/);
   await answered(() => page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') }));
   assert.match(await text("#measured-files-error"), /not a known benchmark format/);
