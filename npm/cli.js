@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { advise, calibrate, importBenchmark, predict, version } from "./index.js";
+import { describeConfig, parseSlo as parseSloText, VERDICT_HEADLINES } from "./web/words.js";
 
 const HELP = {
   main: `inferplan ${version()}: should this LLM deployment optimise latency or throughput first?
@@ -109,14 +110,12 @@ function number(flag, text) {
   return value;
 }
 
-/** "ttft:p95<500ms" -> { metric: "ttft", percentile: 95, targetMs: 500 }. */
 function parseSlo(text) {
-  const match = /^(ttft|tpot|itl|e2e):p(\d+(?:\.\d+)?)<(\d+(?:\.\d+)?)(ms|s)$/i.exec(text.trim());
-  if (!match) {
+  const slo = parseSloText(text);
+  if (!slo) {
     throw new UsageError(`--slo must look like ttft:p95<500ms (metric ttft, tpot, itl or e2e; unit ms or s), got "${text}"`);
   }
-  const [, metric, percentile, target, unit] = match;
-  return { metric: metric.toLowerCase(), percentile: Number(percentile), targetMs: Number(target) * (unit === "s" ? 1000 : 1) };
+  return slo;
 }
 
 function readText(path) {
@@ -212,12 +211,6 @@ const fmt = (value, digits = 0) =>
     : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (value) => (value === undefined || value === null ? "-" : fmt(value, value < 100 ? 1 : 0));
 
-function describeConfig(config, gpus) {
-  const replicas = config.replicas === 1 ? "" : ` x ${config.replicas} replicas`;
-  return `TP${config.tensorParallel}${replicas} in ${config.precision} on ${config.engine} (${gpus} GPUs), ` +
-    `max batch ${config.maxBatch}, ${fmt(config.maxBatchedTokens)}-token budget`;
-}
-
 function latencyTable(prediction) {
   const rows = [["", "mean", "p50", "p90", "p95", "p99"]];
   for (const [label, key] of [["TTFT", "ttftMs"], ["TPOT", "tpotMs"], ["ITL", "itlMs"], ["E2E", "e2eMs"]]) {
@@ -243,13 +236,7 @@ function printPrediction(prediction) {
 }
 
 function printRecommendation(recommendation) {
-  const headline = {
-    "latency-first": "LATENCY FIRST",
-    "throughput-first": "THROUGHPUT FIRST",
-    balanced: "BALANCED",
-    "infeasible-latency": "INFEASIBLE (latency)",
-    "infeasible-capacity": "INFEASIBLE (capacity)",
-  }[recommendation.verdict];
+  const headline = VERDICT_HEADLINES[recommendation.verdict].toUpperCase();
   console.log(headline);
   console.log(recommendation.summary);
   console.log(`\nRecommended: ${describeConfig(recommendation.config, recommendation.prediction.gpusUsed)}` +

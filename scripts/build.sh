@@ -26,7 +26,7 @@ echo '{ "type": "commonjs" }' > pkg/node/package.json
 
 cp npm/index.js npm/index.d.ts npm/api.d.ts npm/cli.js pkg/
 cp npm/node/index.cjs pkg/node/
-cp npm/web/index.js npm/web/index.d.ts npm/web/charts.js npm/web/element.js npm/web/element.d.ts pkg/web/
+cp npm/web/index.js npm/web/index.d.ts npm/web/charts.js npm/web/words.js npm/web/element.js npm/web/element.d.ts pkg/web/
 cp npm/types.d.ts pkg/types.d.ts
 # CommonJS consumers (require) get .d.cts twins, as TypeScript's node16 resolution requires.
 cp npm/types.d.ts pkg/types.d.cts

@@ -2,6 +2,7 @@
 // a worker (the newest request wins, so typing never waits), and the charts drawn from it.
 import init, { catalog, importBenchmark } from "../pkg/web/index.js";
 import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
+import { describeConfig, VERDICT_HEADLINES } from "../pkg/web/words.js";
 
 const started = performance.now();
 await init();
@@ -146,20 +147,6 @@ function showError(error) {
 }
 
 // ---- rendering ----
-
-const VERDICT_HEADLINES = {
-  "latency-first": "Latency first",
-  "throughput-first": "Throughput first",
-  balanced: "Balanced",
-  "infeasible-latency": "Infeasible: the latency target is out of reach",
-  "infeasible-capacity": "Infeasible: not enough capacity",
-};
-
-function describeConfig(config, gpus) {
-  const replicas = config.replicas === 1 ? "" : ` × ${config.replicas} replicas`;
-  return `TP${config.tensorParallel}${replicas} in ${config.precision} on ${config.engine} (${gpus} GPUs), ` +
-    `max batch ${config.maxBatch}, ${fmt(config.maxBatchedTokens)} tokens per iteration`;
-}
 
 const listItems = (items) => items.map((text) => Object.assign(document.createElement("li"), { textContent: text }));
 

@@ -10,6 +10,7 @@
 // loaded once, relative to this module, and shared by every element on the page.
 import init, { advise } from "./index.js";
 import { loadChart, tradeoffChart } from "./charts.js";
+import { parseSlo as parseSloText, VERDICT_HEADLINES } from "./words.js";
 
 const STYLE = `
 :host { display: block; --fg: CanvasText; --bg: Canvas; --line: #8c959f; --accent: #0a58ca; --good: #1a7f37; --bad: #b42318;
@@ -25,19 +26,11 @@ input { width: 7em; font: inherit; }
 ul { margin: 4px 0 0; padding-left: 18px; }
 `;
 
-const VERDICTS = {
-  "latency-first": "Latency first",
-  "throughput-first": "Throughput first",
-  balanced: "Balanced",
-  "infeasible-latency": "Infeasible: latency target out of reach",
-  "infeasible-capacity": "Infeasible: not enough capacity",
-};
-
-/** "ttft:p95<500ms" -> { metric, percentile, targetMs }. */
+/** "ttft:p95<500ms" -> { metric, percentile, targetMs }, or an error saying the form. */
 function parseSlo(text) {
-  const match = /^(ttft|tpot|itl|e2e):p(\d+(?:\.\d+)?)<(\d+(?:\.\d+)?)(ms|s)$/i.exec(text.trim());
-  if (!match) throw new Error(`slo must look like ttft:p95<500ms, got "${text}"`);
-  return { metric: match[1].toLowerCase(), percentile: Number(match[2]), targetMs: Number(match[3]) * (match[4] === "s" ? 1000 : 1) };
+  const slo = parseSloText(text);
+  if (!slo) throw new Error(`slo must look like ttft:p95<500ms, got "${text}"`);
+  return slo;
 }
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -100,7 +93,7 @@ export class InferplanAdvisor extends HTMLElement {
       const recommendation = advise(scenario);
       const config = recommendation.config;
       const replicas = config.replicas === 1 ? "" : ` × ${config.replicas}`;
-      body = `<p class="verdict${recommendation.verdict.startsWith("infeasible") ? " infeasible" : ""}" part="verdict" data-verdict="${recommendation.verdict}">${escapeHtml(VERDICTS[recommendation.verdict])}</p>
+      body = `<p class="verdict${recommendation.verdict.startsWith("infeasible") ? " infeasible" : ""}" part="verdict" data-verdict="${recommendation.verdict}">${escapeHtml(VERDICT_HEADLINES[recommendation.verdict])}</p>
 <p class="summary" part="summary">${escapeHtml(recommendation.summary)}</p>` +
         (compact ? "" : `<p class="config">Recommended: TP${config.tensorParallel}${replicas} in ${config.precision} (${recommendation.prediction.gpusUsed} GPUs)</p>
 <div part="chart">${tradeoffChart(recommendation)}</div>
