@@ -1,54 +1,59 @@
 # The two commands of the README: `make serve` and `make test`. Both install what is missing
 # first (scripts/setup.sh, idempotent), then build pkg/ when its sources changed.
+# `make help` lists every target with the line after its `##`.
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
 WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
 PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
+TOOL := cargo run --release --quiet -p inferplan-tools --bin
 
-.PHONY: help setup setup-browser setup-fuzz build serve test test-rust test-wasm test-node test-browser test-fuzz fuzz calibrate accuracy bench clean
+.PHONY: help setup setup-browser setup-fuzz build serve test check lint test-rust test-wasm test-node \
+	test-browser test-fuzz fuzz calibrate accuracy bench compare clean
 
-help:
-	@echo "make serve   build pkg/ and serve the page on 127.0.0.1"
-	@echo "make test    every test: native Rust, wasm in Node, the npm package in Node, the page in Chromium"
-	@echo "make accuracy  error against the published measurements in data/calibration.csv, with cross-validation"
-	@echo "make calibrate refit the cost model's factors on data/calibration.csv into src/perf/fitted.rs"
-	@echo "make bench     speed of the simulator and of predict, natively"
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
-setup:
+setup: ## install what the build needs, only what is missing (Rust wasm target, wasm-bindgen CLI, npm tools)
 	@scripts/setup.sh
 
-setup-browser:
+setup-browser: ## ... and Debian's Chromium for the page tests
 	@scripts/setup.sh --browser
 
-setup-fuzz:
+setup-fuzz: ## ... and cargo-fuzz
 	@scripts/setup.sh --fuzz
 
 pkg/package.json: $(PKG_SOURCES) | setup
 	@scripts/build.sh
 
-build: pkg/package.json
+build: pkg/package.json ## build the npm package into pkg/ (when its sources changed)
 
-serve: build
+serve: build ## build pkg/ and serve the page on 127.0.0.1
 	@node scripts/serve.mjs
 
-test: setup-browser setup-fuzz build test-rust test-wasm test-node test-browser test-fuzz
+test: setup-browser setup-fuzz build lint test-rust test-wasm test-node test-browser test-fuzz ## every test: formatting and lints, native Rust, wasm in Node, the npm package in Node, the page in Chromium, a short fuzz
 
-test-rust:
+check: lint test-rust ## the fast loop for every commit: formatting, lints, native tests (under a minute warm)
+
+lint: ## cargo fmt --check and clippy with warnings as errors, over the crate and the tools
+	cargo fmt --all --check
+	cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+test-rust: ## the native Rust tests (they also write target/determinism-native.json for test-node)
 	cargo test --quiet
 
-test-wasm: setup
+test-wasm: setup ## the JavaScript boundary's tests, in Node, through wasm-bindgen-test
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(WASM_TEST_RUNNER) cargo test --target wasm32-unknown-unknown --test wasm
 
 # The npm package: lint its manifest and its types (./web and ./element are for browsers, ES
 # modules only by design), then use it from Node.
-test-node: build
+test-node: build ## the npm package in Node: publint, attw, the API, the CLI, wasm against native answers
 	node_modules/.bin/publint pkg --strict
 	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element --format table-flipped
 	node --test tests/node/
 
-test-browser: setup-browser build
+test-browser: setup-browser build ## the page and the element in headless Chromium
 	node --test tests/browser/
 
 # Fuzzing with libFuzzer through cargo-fuzz. The stable toolchain runs it without a sanitizer
@@ -62,28 +67,26 @@ fuzz-run = for target in $(FUZZ_TARGETS); do \
 	  ( $(FUZZ) $$target corpus/$$target seeds/$$target -- -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 ) || exit 1; \
 	done
 
-# A short run of each target (seconds), part of make test.
-test-fuzz: setup-fuzz
+test-fuzz: setup-fuzz ## each fuzz target for 15 seconds
 	@$(call fuzz-run,15) 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY|deadly"
 
-# A longer run: ten minutes per target.
-fuzz: setup-fuzz
+fuzz: setup-fuzz ## each fuzz target for ten minutes
 	$(call fuzz-run,600)
 
-# Refit the calibration factors (about half a minute) and write them into the source.
-calibrate:
-	cargo run --release --quiet --example calibrate > src/perf/fitted.rs.new
+calibrate: ## refit the cost model's factors on data/calibration.csv into src/perf/fitted.rs (about half a minute)
+	$(TOOL) calibrate > src/perf/fitted.rs.new
 	mv src/perf/fitted.rs.new src/perf/fitted.rs
 
-# Accuracy against the published measurements, in-sample and cross-validated (about two minutes).
-accuracy:
-	cargo run --release --quiet --example accuracy
+accuracy: ## error against data/calibration.csv, in-sample and cross-validated (about two minutes)
+	$(TOOL) accuracy
 
-# Speed natively and in wasm under Node.
-bench: build
-	cargo run --release --quiet --example bench
+bench: build ## speed natively and in wasm under Node
+	$(TOOL) bench
 	@echo
 	node scripts/bench-wasm.mjs
 
-clean:
+compare: ## byte-compare every answer to a few hundred random scenarios with revision BASE (make compare BASE=main)
+	@scripts/compare-outputs.sh $(BASE)
+
+clean: ## remove what the build and the tests wrote
 	rm -rf pkg target test-output

@@ -122,6 +122,26 @@ pub(crate) mod check {
         }
     }
 
+    /// One of the ids of `all` (case-insensitive, surrounding space ignored); a miss lists
+    /// the valid ids, calling them `kind`s.
+    pub fn named<T: Copy>(
+        field: &str,
+        kind: &'static str,
+        all: &[T],
+        id: fn(T) -> &'static str,
+        text: &str,
+    ) -> Result<T> {
+        all.iter()
+            .copied()
+            .find(|&item| id(item).eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| Error::UnknownId {
+                field: field.to_string(),
+                kind,
+                got: text.to_string(),
+                valid: all.iter().map(|&item| id(item).to_string()).collect(),
+            })
+    }
+
     /// A whole number in `[1, max]`.
     pub fn positive_integer(field: &str, value: f64, max: u32) -> Result<u32> {
         if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= f64::from(max) {

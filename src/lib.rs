@@ -2,10 +2,12 @@
 //!
 //! For an LLM inference workload on given hardware: should the deployment optimise latency or
 //! throughput first, and what configuration should it run? inferplan models one engine
-//! iteration from first principles (weights, KV cache, FLOPs, tensor-parallel traffic), and
-//! answers for a fixed deployment with [`predict`].
+//! iteration from first principles (weights, KV cache, FLOPs, tensor-parallel traffic),
+//! simulates a continuously batching server to get the tail latencies, answers for a fixed
+//! deployment with [`predict`] and for the whole question with [`advise`].
 //!
 //! The core is pure Rust; `wasm.rs` is the only code that knows about JavaScript.
+//! ARCHITECTURE.md maps the modules and follows one `advise` call through them.
 //!
 //! ```
 //! use inferplan::{predict, Config, Scenario};
@@ -22,11 +24,13 @@
 //! ```
 
 pub mod advise;
+pub mod calibrate;
 pub mod catalog;
+pub mod domain;
 mod error;
 pub mod measure;
 pub mod perf;
-mod predict;
+pub mod predict;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
@@ -36,10 +40,13 @@ pub mod stats;
 pub mod wasm;
 
 pub use advise::{advise, Recommendation, Verdict};
-pub use catalog::{catalog, Catalog, GpuSpec, ModelSpec, Precision};
+pub use calibrate::{calibrate, CalibrationReport};
+pub use catalog::{catalog, Catalog, GpuSpec, ModelSpec};
+pub use domain::{Deployment, Precision};
 pub use error::{Error, Result};
-pub use predict::{predict, predict_resolved, predict_resolved_with, Prediction};
-pub use scenario::{Config, Deployment, Scenario};
+pub use measure::import_benchmark;
+pub use predict::{predict, Prediction};
+pub use scenario::{Config, Scenario};
 
 /// The library's version (the crate version, also the npm package's).
 pub fn version() -> &'static str {

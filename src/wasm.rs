@@ -92,7 +92,7 @@ struct ImportOptions {
 #[wasm_bindgen(unchecked_return_type = "CalibrationReport")]
 pub fn calibrate(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue) -> Result<JsValue, JsValue> {
     let scenario: Scenario = from_js(scenario, "")?;
-    let report = crate::measure::calibrate(&scenario).map_err(to_js_error)?;
+    let report = crate::calibrate(&scenario).map_err(to_js_error)?;
     to_js(&report)
 }
 

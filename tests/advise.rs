@@ -136,22 +136,46 @@ fn infeasible_latency_says_what_would_fix_it_with_numbers() {
     assert!(recommendation.best_achievable_ms.unwrap() > 400.0);
 }
 
+/// The number after `prefix` in the reason that starts with it.
+fn number_after(reasons: &[String], prefix: &str) -> Option<f64> {
+    let reason = reasons.iter().find(|r| r.starts_with(prefix))?;
+    let rest = &reason[prefix.len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
 #[test]
-fn infeasible_capacity_gives_gpus_needed_and_a_relaxed_target() {
-    let recommendation = chat(60.0, 500.0);
+fn infeasible_capacity_gives_gpus_needed_and_says_whether_a_relaxed_target_helps() {
+    // 60 requests/s is more than 8 H100s complete at any target: the queue grows, so no
+    // relaxed target helps, and the fleet's throughput is stated.
+    let overloaded = chat(60.0, 500.0);
     assert_eq!(
-        recommendation.verdict,
+        overloaded.verdict,
         Verdict::InfeasibleCapacity,
         "{}",
-        recommendation.summary
+        overloaded.summary
     );
-    assert!(recommendation.gpus_needed > 8, "{}", recommendation.gpus_needed);
-    assert!(recommendation.load_pressure.unwrap() > 1.0);
-    assert!(recommendation.reasons.iter().any(|r| r.starts_with("More GPUs:")));
-    assert!(recommendation
-        .reasons
-        .iter()
-        .any(|r| r.contains("relaxed target") || r.contains("No relaxed target")));
+    assert!(overloaded.gpus_needed > 8, "{}", overloaded.gpus_needed);
+    assert!(overloaded.load_pressure.unwrap() > 1.0);
+    assert!(overloaded.reasons.iter().any(|r| r.starts_with("More GPUs:")));
+    assert!(!overloaded.reasons.iter().any(|r| r.starts_with("A relaxed target:")));
+    let served = number_after(
+        &overloaded.reasons,
+        "No relaxed target helps: the fleet serves at most ",
+    )
+    .unwrap_or_else(|| panic!("{:#?}", overloaded.reasons));
+    assert!(served < 60.0, "{served}");
+
+    // 15 requests/s under an 80 ms target: the fleet keeps up, only the target is too tight,
+    // so a looser target it meets is offered.
+    let tight = chat(15.0, 80.0);
+    assert_eq!(tight.verdict, Verdict::InfeasibleCapacity, "{}", tight.summary);
+    assert!(!tight.reasons.iter().any(|r| r.starts_with("No relaxed target helps")));
+    let relaxed = number_after(&tight.reasons, "A relaxed target: this fleet meets p95 TTFT <= ")
+        .unwrap_or_else(|| panic!("{:#?}", tight.reasons));
+    assert!(relaxed > 80.0, "{relaxed}");
 }
 
 #[test]
@@ -178,8 +202,31 @@ fn every_use_case_and_load_kind_gets_an_answer() {
                 r#"{{ "useCase": "{use_case}", "model": "Llama-3.1-8B", "fleet": {{ "gpu": "L40S", "count": 2, "pricePerGpuHour": 1.2 }},
                      "workload": {{ "load": {load} }} }}"#
             ));
-            assert!(!recommendation.summary.is_empty(), "{use_case} {load}");
-            assert!(recommendation.reasons.len() >= 2, "{use_case} {load}");
+            // The summary opens with the verdict, and the reasons give each target with the
+            // recommended deployment's figure against it.
+            let opening = match recommendation.verdict {
+                Verdict::LatencyFirst => "Optimise latency first:",
+                Verdict::ThroughputFirst => "Optimise throughput first:",
+                Verdict::Balanced => "Balanced:",
+                Verdict::InfeasibleLatency => "Infeasible on latency:",
+                Verdict::InfeasibleCapacity => "Infeasible on capacity:",
+            };
+            assert!(
+                recommendation.summary.starts_with(opening),
+                "{use_case} {load}: {}",
+                recommendation.summary
+            );
+            let reasons = recommendation.reasons.join("\n");
+            assert!(reasons.starts_with("Best achievable p"), "{use_case} {load}: {reasons}");
+            for check in &recommendation.prediction.slos {
+                let ms = check.target_ms;
+                let target = if ms >= 100.0 {
+                    format!("(target {ms:.0})")
+                } else {
+                    format!("(target {ms:.1})")
+                };
+                assert!(reasons.contains(&target), "{use_case} {load}: {target} in {reasons}");
+            }
             assert!(recommendation.latency_slack.is_finite() && recommendation.slo_capacity.is_finite());
             assert!(
                 recommendation.load_pressure.is_none_or(f64::is_finite),

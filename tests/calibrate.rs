@@ -1,7 +1,8 @@
 //! Calibrating to a measured sweep: fitted on the low-rate levels, the model predicts the
 //! highest-rate level it never saw.
 
-use inferplan::measure::{calibrate, import_benchmark, MeasuredRun};
+use inferplan::calibrate;
+use inferplan::measure::{import_benchmark, MeasuredRun};
 use inferplan::{predict, Config, Scenario};
 
 fn guidellm_sweep() -> MeasuredRun {

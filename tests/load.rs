@@ -200,7 +200,7 @@ fn a_tight_slo_lowers_attainment_and_goodput() {
 }
 
 #[test]
-fn the_same_seed_gives_the_same_json_and_another_seed_another_sample() {
+fn another_seed_draws_another_sample() {
     let with_seed = |seed: u32| {
         let text = format!(
             r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "L40S", "count": 2 }}, "seed": {seed},
@@ -209,7 +209,8 @@ fn the_same_seed_gives_the_same_json_and_another_seed_another_sample() {
         );
         serde_json::to_string(&predict(&Scenario::from_json(&text).unwrap(), &Config::default()).unwrap()).unwrap()
     };
-    assert_eq!(with_seed(7), with_seed(7));
+    // (That the same seed gives the same answer, bit for bit, natively and in wasm, is
+    // tests/determinism.rs with tests/node/determinism.test.mjs.)
     assert_ne!(with_seed(7), with_seed(8));
 }
 

@@ -168,11 +168,3 @@ fn default_config_is_reported_in_full() {
     }
     assert!(json["roofline"]["basis"].as_str().unwrap().contains("without queueing"));
 }
-
-#[test]
-fn predictions_are_deterministic() {
-    let s = scenario("\"Llama-3.1-70B\"", "H200-SXM", 8);
-    let a = serde_json::to_string(&run(&s, "{}")).unwrap();
-    let b = serde_json::to_string(&run(&s, "{}")).unwrap();
-    assert_eq!(a, b);
-}

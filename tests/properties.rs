@@ -334,7 +334,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics_an_importer(text in ".{0,400}", format in prop::option::of(prop::sample::select(inferplan::measure::FORMATS.to_vec()))) {
+    fn arbitrary_text_never_panics_an_importer(text in ".{0,400}", format in prop::option::of(prop::sample::select(inferplan::domain::BenchmarkFormat::ALL.map(|format| format.id()).to_vec()))) {
         if let Err(error) = import_benchmark(&text, format) {
             prop_assert!(!error.to_string().is_empty());
         }

@@ -236,7 +236,7 @@ fn gap_targets_on_one_token_outputs_are_refused_and_presets_drop_them() {
     assert_ne!(preset, one_token);
     let resolved = Scenario::from_json(&preset).unwrap().resolve().unwrap();
     assert_eq!(resolved.slos.len(), 1);
-    assert_eq!(resolved.slos[0].metric, inferplan::scenario::Metric::Ttft);
+    assert_eq!(resolved.slos[0].metric, inferplan::domain::Metric::Ttft);
 }
 
 #[test]

@@ -4,18 +4,19 @@
 //! bisection of simulations). Cheap bounds prune first: a candidate whose lone-request latency
 //! already misses a target has no SLO capacity to search for.
 
+use crate::catalog::GPUS_PER_NODE;
+use crate::domain::{Deployment, LoadKind, ServingEngine, SloTarget};
 use crate::perf::{CostModel, LoneRequest, MemoryPlan, RooflineEstimate};
-use crate::predict::{predict_resolved_with, Prediction};
-use crate::scenario::{Deployment, LoadKind, Metric, Resolved, ServingEngine, SloTarget};
+use crate::predict::{predict_deployment, LatencySamples, Prediction, SimulationSize};
+use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
+use crate::scenario::ResolvedScenario;
 use crate::sim::Sampler;
-use crate::stats::{percentile_of_sorted, weighted_percentile_of_sorted};
-use crate::Precision;
 
-/// Largest tensor-parallel degree searched: one 8-GPU node. Beyond it all-reduces cross nodes,
-/// which the cost model does not cover.
-pub const MAX_TENSOR_PARALLEL: u32 = 8;
-/// Requests simulated per replica to screen a candidate (at the required load and in each step
-/// of the SLO-capacity search); the recommended deployment is then simulated in full.
+/// Largest tensor-parallel degree searched: one node. Beyond it all-reduces cross nodes, which
+/// the cost model does not cover.
+pub const MAX_TENSOR_PARALLEL: u32 = GPUS_PER_NODE;
+/// Requests simulated per replica to screen a candidate at the required load; the recommended
+/// deployment is then simulated in full.
 pub const SCREENING_REQUESTS: u32 = 800;
 /// Requests simulated per replica in each step of the SLO-capacity search.
 pub const CAPACITY_SEARCH_REQUESTS: u32 = 1000;
@@ -45,11 +46,16 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn meets_slos_at_load(&self) -> bool {
-        self.at_load.feasible && self.at_load.slos.iter().all(|check| check.met)
+        self.at_load.meets_slos()
+    }
+
+    /// The percentile of SLO `index` at the required load (infinite when nothing completed).
+    pub fn latency_at_load(&self, index: usize) -> f64 {
+        self.at_load.slos[index].achieved_ms.unwrap_or(f64::INFINITY)
     }
 
     /// SLO capacity per GPU, in output tokens per second: what packing buys.
-    pub fn slo_capacity_tokens_per_gpu(&self, scenario: &Resolved) -> f64 {
+    pub fn slo_capacity_tokens_per_gpu(&self, scenario: &ResolvedScenario) -> f64 {
         let requests_per_second = match scenario.load {
             LoadKind::Open { .. } => self.slo_capacity,
             // Users convert to a rate through the throughput measured at the required load.
@@ -65,22 +71,19 @@ impl Candidate {
 /// The (precision, tensor-parallel degree) pairs to consider, at the engine's defaults, using
 /// the whole fleet: the scenario's precisions, and degrees dividing both the GPU count and the
 /// model's heads, up to one node, whose weights fit.
-pub fn base_deployments(scenario: &Resolved) -> Vec<Deployment> {
-    let engine = ServingEngine::Vllm;
+pub fn base_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
     let mut deployments = Vec::new();
     for &precision in &scenario.precisions {
-        for tensor_parallel in 1..=scenario.gpu_count.min(MAX_TENSOR_PARALLEL) {
-            if scenario.gpu_count % tensor_parallel != 0 || scenario.model.heads % tensor_parallel != 0 {
-                continue;
-            }
-            let deployment = Deployment {
-                engine,
+        for tensor_parallel in scenario
+            .model
+            .fleet_tensor_parallel_degrees(scenario.gpu_count, MAX_TENSOR_PARALLEL)
+        {
+            let deployment = Deployment::with_engine_defaults(
+                ServingEngine::Vllm,
                 tensor_parallel,
-                replicas: scenario.gpu_count / tensor_parallel,
+                scenario.gpu_count / tensor_parallel,
                 precision,
-                max_batch: engine.default_max_batch(),
-                max_batched_tokens: crate::scenario::DEFAULT_MAX_BATCHED_TOKENS,
-            };
+            );
             if MemoryPlan::new(&scenario.model, &scenario.gpu, &deployment).weights_fit {
                 deployments.push(deployment);
             }
@@ -90,18 +93,19 @@ pub fn base_deployments(scenario: &Resolved) -> Vec<Deployment> {
 }
 
 /// Each SLO's percentile for requests alone on the server, from sampled request lengths.
-pub fn unloaded_percentiles(scenario: &Resolved, deployment: &Deployment) -> Vec<f64> {
+pub fn unloaded_percentiles(scenario: &ResolvedScenario, deployment: &Deployment) -> Vec<f64> {
     let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
     let mut sampler = Sampler::new(scenario.seed);
-    let samples = if scenario.prompt_tokens.cv == 0.0 && scenario.output_tokens.cv == 0.0 {
+    // Fixed lengths give one request shape: one sample is all of them.
+    let sample_count = if scenario.prompt_tokens.cv == 0.0 && scenario.output_tokens.cv == 0.0 {
         1
     } else {
         UNLOADED_SAMPLES
     };
-    let lone: Vec<LoneRequest> = (0..samples)
+    let lone: Vec<LoneRequest> = (0..sample_count)
         .map(|_| {
-            let prompt = sampler.length(&scenario.prompt_tokens, crate::scenario::MAX_PROMPT_TOKENS as u32);
-            let output = sampler.length(&scenario.output_tokens, crate::scenario::MAX_OUTPUT_TOKENS as u32);
+            let prompt = sampler.length(&scenario.prompt_tokens, MAX_PROMPT_TOKENS as u32);
+            let output = sampler.length(&scenario.output_tokens, MAX_OUTPUT_TOKENS as u32);
             LoneRequest::new(
                 &cost,
                 deployment.max_batched_tokens,
@@ -110,34 +114,16 @@ pub fn unloaded_percentiles(scenario: &Resolved, deployment: &Deployment) -> Vec
             )
         })
         .collect();
+    let latencies = LatencySamples::of_lone_requests(&lone);
     scenario
         .slos
         .iter()
-        .map(|slo| {
-            if slo.metric == Metric::Itl {
-                let mut gaps: Vec<(f64, u32)> = lone
-                    .iter()
-                    .map(|r| (r.tpot_s * 1e3, (r.output_tokens as u32).saturating_sub(1)))
-                    .collect();
-                gaps.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                return weighted_percentile_of_sorted(&gaps, slo.percentile).unwrap_or(0.0);
-            }
-            let mut values: Vec<f64> = lone
-                .iter()
-                .map(|r| match slo.metric {
-                    Metric::Ttft => r.ttft_s,
-                    Metric::Tpot | Metric::Itl => r.tpot_s,
-                    Metric::E2e => r.e2e_s(),
-                } * 1e3)
-                .collect();
-            values.sort_unstable_by(f64::total_cmp);
-            percentile_of_sorted(&values, slo.percentile)
-        })
+        .map(|slo| latencies.percentile(slo.metric, slo.percentile).unwrap_or(0.0))
         .collect()
 }
 
 /// The scenario with its load replaced by `level` (requests/s or users, as the load's kind).
-fn at_level(scenario: &Resolved, level: f64) -> Resolved {
+fn at_level(scenario: &ResolvedScenario, level: f64) -> ResolvedScenario {
     let load = match scenario.load {
         LoadKind::Open { burstiness, .. } => LoadKind::Open {
             requests_per_second: level,
@@ -148,30 +134,12 @@ fn at_level(scenario: &Resolved, level: f64) -> Resolved {
         },
         offline => offline,
     };
-    Resolved {
-        load,
-        ..scenario.clone()
-    }
-}
-
-fn meets(prediction: &Prediction) -> bool {
-    prediction.feasible && prediction.slos.iter().all(|check| check.met)
-}
-
-/// The load level the scenario requires, in its own unit.
-pub fn required_level(scenario: &Resolved) -> f64 {
-    match scenario.load {
-        LoadKind::Open {
-            requests_per_second, ..
-        } => requests_per_second,
-        LoadKind::Closed { concurrency } => f64::from(concurrency),
-        LoadKind::Offline { requests } => f64::from(requests),
-    }
+    scenario.with_load(load)
 }
 
 /// Evaluates one deployment: lone-request percentiles, the prediction at the required load,
 /// and the SLO capacity.
-pub fn evaluate(scenario: &Resolved, deployment: &Deployment) -> Candidate {
+pub fn evaluate(scenario: &ResolvedScenario, deployment: &Deployment) -> Candidate {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
     let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
     let roofline = RooflineEstimate::new(
@@ -182,12 +150,14 @@ pub fn evaluate(scenario: &Resolved, deployment: &Deployment) -> Candidate {
         scenario.output_tokens.mean,
     );
     let unloaded_ms = unloaded_percentiles(scenario, deployment);
-    let at_load = predict_resolved_with(scenario, deployment, Some(SCREENING_REQUESTS));
-    let reachable = unloaded_ms
-        .iter()
-        .zip(&scenario.slos)
-        .all(|(ms, slo)| *ms <= slo.target_ms);
-    let slo_capacity = if !reachable {
+    let at_load = predict_deployment(
+        scenario,
+        deployment,
+        SimulationSize::Screening {
+            requests_per_replica: SCREENING_REQUESTS,
+        },
+    );
+    let slo_capacity = if !alone_within_targets(&unloaded_ms, &scenario.slos) {
         0.0
     } else {
         slo_capacity(scenario, deployment, &roofline, &at_load)
@@ -200,30 +170,39 @@ pub fn evaluate(scenario: &Resolved, deployment: &Deployment) -> Candidate {
     }
 }
 
+/// Whether requests alone on the server meet every target: no load, and no number of GPUs,
+/// brings a percentile below that.
+pub fn alone_within_targets(unloaded_ms: &[f64], slos: &[SloTarget]) -> bool {
+    unloaded_ms.iter().zip(slos).all(|(ms, slo)| *ms <= slo.target_ms)
+}
+
 /// Bisects the load level between what is known to meet the SLOs and what is known not to.
 fn slo_capacity(
-    scenario: &Resolved,
+    scenario: &ResolvedScenario,
     deployment: &Deployment,
     roofline: &RooflineEstimate,
     at_load: &Prediction,
 ) -> f64 {
-    let required = required_level(scenario);
+    let required = scenario.load.level();
     let ceiling = match scenario.load {
         LoadKind::Open { .. } => roofline.max_requests_per_second * 1.1,
         // A closed loop cannot keep more users busy than the running sequences allowed.
         LoadKind::Closed { .. } => {
             f64::from(roofline.max_running_requests_per_replica.max(deployment.max_batch) * deployment.replicas) * 1.5
         }
-        LoadKind::Offline { .. } => return if meets(at_load) { required } else { 0.0 },
+        LoadKind::Offline { .. } => return if at_load.meets_slos() { required } else { 0.0 },
     };
     let test = |level: f64| {
-        meets(&predict_resolved_with(
+        predict_deployment(
             &at_level(scenario, level),
             deployment,
-            Some(CAPACITY_SEARCH_REQUESTS),
-        ))
+            SimulationSize::Screening {
+                requests_per_replica: CAPACITY_SEARCH_REQUESTS,
+            },
+        )
+        .meets_slos()
     };
-    let (mut low, mut high) = if meets(at_load) {
+    let (mut low, mut high) = if at_load.meets_slos() {
         if required >= ceiling {
             return required;
         }
@@ -260,14 +239,14 @@ fn slo_capacity(
 
 /// The SLO whose target is closest to what the candidates can reach: the smallest ratio of
 /// target to best lone-request percentile. Its index in `scenario.slos`.
-pub fn binding_slo(scenario: &Resolved, candidates: &[Candidate]) -> usize {
+pub fn binding_slo(scenario: &ResolvedScenario, candidates: &[Candidate]) -> usize {
     (0..scenario.slos.len())
         .min_by(|&a, &b| slack_of(scenario, candidates, a).total_cmp(&slack_of(scenario, candidates, b)))
         .unwrap_or(0)
 }
 
 /// Target over the best lone-request percentile of SLO `index`.
-pub fn slack_of(scenario: &Resolved, candidates: &[Candidate], index: usize) -> f64 {
+pub fn slack_of(scenario: &ResolvedScenario, candidates: &[Candidate], index: usize) -> f64 {
     let best = best_unloaded_ms(candidates, index);
     scenario.slos[index].target_ms / best
 }
@@ -277,40 +256,4 @@ pub fn best_unloaded_ms(candidates: &[Candidate], index: usize) -> f64 {
         .iter()
         .map(|candidate| candidate.unloaded_ms[index])
         .fold(f64::INFINITY, f64::min)
-}
-
-/// Short human form: "TP4 x 2 in fp8".
-pub fn describe(deployment: &Deployment) -> String {
-    let replicas = if deployment.replicas == 1 {
-        String::new()
-    } else {
-        format!(" x {} replicas", deployment.replicas)
-    };
-    format!(
-        "TP{}{} in {}",
-        deployment.tensor_parallel, replicas, deployment.precision
-    )
-}
-
-/// "p95 TTFT <= 500 ms".
-pub fn describe_slo(slo: &SloTarget) -> String {
-    format!(
-        "p{} {} <= {} ms",
-        slo.percentile,
-        slo.metric.id().to_uppercase(),
-        format_ms(slo.target_ms)
-    )
-}
-
-pub fn format_ms(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else {
-        format!("{ms:.1}")
-    }
-}
-
-/// Whether `precision` is in the scenario's allowed list.
-pub fn allowed(scenario: &Resolved, precision: Precision) -> bool {
-    scenario.precisions.contains(&precision)
 }

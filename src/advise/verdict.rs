@@ -1,9 +1,10 @@
-//! The answer to "latency or throughput first?" (DESIGN §5), from two ratios:
+//! The answer to "latency or throughput first?" (ARCHITECTURE.md, "The verdict"), from two
+//! ratios:
 //! `latencySlack = target / best achievable percentile` (how much latency there is to trade)
 //! and `loadPressure = required load / SLO capacity` (how much of what the fleet can serve at
 //! the target the load takes).
 
-use crate::scenario::UseCase;
+use crate::domain::UseCase;
 use serde::Serialize;
 
 /// Below this slack the target is close to the best any configuration achieves: latency binds.
@@ -23,18 +24,6 @@ pub enum Verdict {
     Balanced,
     InfeasibleLatency,
     InfeasibleCapacity,
-}
-
-impl Verdict {
-    pub fn id(self) -> &'static str {
-        match self {
-            Verdict::LatencyFirst => "latency-first",
-            Verdict::ThroughputFirst => "throughput-first",
-            Verdict::Balanced => "balanced",
-            Verdict::InfeasibleLatency => "infeasible-latency",
-            Verdict::InfeasibleCapacity => "infeasible-capacity",
-        }
-    }
 }
 
 /// Use cases where a person waits on each answer.

@@ -1,9 +1,47 @@
-//! Built-in accelerators. Figures are dense (no sparsity) peak rates from the vendors' datasheets,
-//! as collected in `shared/data/gpus.csv`; the `source` of each entry says where it was read.
+//! Built-in accelerators. Figures are dense (no sparsity) peak rates from the vendors'
+//! datasheets; the `source` of each entry says where it was read. Each GPU belongs to a family,
+//! which decides the calibration factors it runs with (`perf::Calibration::for_gpu`).
 
-use super::precision::Precision;
+use crate::domain::Precision;
 use crate::error::{check, Error};
 use serde::{Deserialize, Serialize};
+
+/// GPUs of one architecture share calibration factors: kernels, libraries and the engines'
+/// overheads behave alike across them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GpuFamily {
+    /// H100, H200, GH200.
+    Hopper,
+    /// A100.
+    Ampere,
+    /// L40S, L4.
+    Ada,
+    /// B200.
+    Blackwell,
+    /// MI300X.
+    Cdna3,
+}
+
+impl GpuFamily {
+    pub const ALL: [GpuFamily; 5] = [
+        GpuFamily::Hopper,
+        GpuFamily::Ampere,
+        GpuFamily::Ada,
+        GpuFamily::Blackwell,
+        GpuFamily::Cdna3,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            GpuFamily::Hopper => "hopper",
+            GpuFamily::Ampere => "ampere",
+            GpuFamily::Ada => "ada",
+            GpuFamily::Blackwell => "blackwell",
+            GpuFamily::Cdna3 => "cdna3",
+        }
+    }
+}
 
 /// One accelerator. Also the shape of a custom GPU given inline in a scenario
 /// (`fleet.gpu: { memoryGb, memoryBandwidthTbS, bf16Tflops, ... }`).
@@ -12,6 +50,10 @@ use serde::{Deserialize, Serialize};
 pub struct GpuSpec {
     #[serde(default = "custom_id")]
     pub id: String,
+    /// The architecture whose calibration factors apply; a custom GPU without one uses the
+    /// factors pooled over every family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<GpuFamily>,
     /// Memory in the datasheet's GB, which for HBM and GDDR parts is the binary gigabyte
     /// (80 GB = 80 × 2^30 bytes): the unit nvidia-smi and vLLM's logs use.
     pub memory_gb: f64,
@@ -72,6 +114,12 @@ impl GpuSpec {
         Precision::ALL.into_iter().filter(|&p| self.supports(p)).collect()
     }
 
+    /// The supported precisions' ids as a list in words: "bf16, fp16, fp8, int8, int4".
+    pub fn supported_precision_ids(&self) -> String {
+        let ids: Vec<&str> = self.supported_precisions().iter().map(|p| p.id()).collect();
+        ids.join(", ")
+    }
+
     pub fn memory_bytes(&self) -> f64 {
         self.memory_gb * super::BYTES_PER_GB
     }
@@ -112,6 +160,7 @@ const MAX_RATE: f64 = 1e9;
 #[allow(clippy::too_many_arguments)]
 fn gpu(
     id: &str,
+    family: GpuFamily,
     memory_gb: f64,
     memory_bandwidth_tb_s: f64,
     bf16_tflops: f64,
@@ -125,6 +174,7 @@ fn gpu(
 ) -> GpuSpec {
     GpuSpec {
         id: id.to_string(),
+        family: Some(family),
         memory_gb,
         memory_bandwidth_tb_s,
         bf16_tflops,
@@ -142,29 +192,29 @@ fn gpu(
 pub(super) fn builtin() -> Vec<GpuSpec> {
     vec![
         // INT8 dense = half the datasheet's sparse 3,958 TOPS.
-        gpu("H100-SXM", 80.0, 3.35, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 700.0,
+        gpu("H100-SXM", GpuFamily::Hopper, 80.0, 3.35, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 700.0,
             "NVIDIA H100 datasheet via aiconfigurator systems/h100_sxm.yaml; NVLink4 900 GB/s bidirectional"),
-        gpu("H100-PCIe", 80.0, 2.0, 756.5, Some(1513.0), Some(1513.0), None, "PCIe Gen5 x16", 64.0, 350.0,
+        gpu("H100-PCIe", GpuFamily::Hopper, 80.0, 2.0, 756.5, Some(1513.0), Some(1513.0), None, "PCIe Gen5 x16", 64.0, 350.0,
             "NVIDIA H100 datasheet via aiconfigurator systems/h100_pcie.yaml"),
-        gpu("H200-SXM", 141.0, 4.8, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 700.0,
+        gpu("H200-SXM", GpuFamily::Hopper, 141.0, 4.8, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 700.0,
             "NVIDIA H200 datasheet via aiconfigurator systems/h200_sxm.yaml; MLPerf v4.0 system json"),
         // No FP8 on Ampere; INT8 624 TOPS dense.
-        gpu("A100-SXM-80GB", 80.0, 2.039, 312.0, None, Some(624.0), None, "NVLink3", 300.0, 400.0,
+        gpu("A100-SXM-80GB", GpuFamily::Ampere, 80.0, 2.039, 312.0, None, Some(624.0), None, "NVLink3", 300.0, 400.0,
             "NVIDIA A100 datasheet via aiconfigurator systems/a100_sxm.yaml"),
         // INT8 dense = half the datasheet's sparse 1,466 TOPS.
-        gpu("L40S", 48.0, 0.864, 362.05, Some(733.0), Some(733.0), None, "PCIe Gen4 x16", 32.0, 350.0,
+        gpu("L40S", GpuFamily::Ada, 48.0, 0.864, 362.05, Some(733.0), Some(733.0), None, "PCIe Gen4 x16", 32.0, 350.0,
             "NVIDIA L40S datasheet via aiconfigurator systems/l40s.yaml"),
         // INT8 dense = half the datasheet's sparse 485 TOPS.
-        gpu("L4", 24.0, 0.300, 121.0, Some(242.0), Some(242.5), None, "PCIe Gen4 x16", 32.0, 72.0,
+        gpu("L4", GpuFamily::Ada, 24.0, 0.300, 121.0, Some(242.0), Some(242.5), None, "PCIe Gen4 x16", 32.0, 72.0,
             "NVIDIA L4 datasheet via aiconfigurator systems/l4.yaml"),
-        gpu("B200-SXM", 180.0, 7.7, 2250.0, Some(4500.0), Some(4500.0), Some(9000.0), "NVLink5", 900.0, 1000.0,
+        gpu("B200-SXM", GpuFamily::Blackwell, 180.0, 7.7, 2250.0, Some(4500.0), Some(4500.0), Some(9000.0), "NVLink5", 900.0, 1000.0,
             "NVIDIA DGX B200 figures via aiconfigurator systems/b200_sxm.yaml (FP4 9,000 dense)"),
         // Infinity Fabric: 7 links x 128 GB/s bidirectional (AMD MI300X datasheet) = 448 GB/s per direction.
-        gpu("MI300X", 192.0, 5.3, 1307.4, Some(2614.9), Some(2614.9), None, "Infinity Fabric (XGMI)", 448.0, 750.0,
+        gpu("MI300X", GpuFamily::Cdna3, 192.0, 5.3, 1307.4, Some(2614.9), Some(2614.9), None, "Infinity Fabric (XGMI)", 448.0, 750.0,
             "AMD MI300X datasheet; MLPerf v4.1 AMD system json (memory, power)"),
         // The 96 GB HBM3 GPU of the GH200 superchip (the 480 GB figure counts Grace's LPDDR5X).
         // Same Hopper compute as H100-SXM. Present because the calibration data measures it.
-        gpu("GH200", 96.0, 4.0, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 1000.0,
+        gpu("GH200", GpuFamily::Hopper, 96.0, 4.0, 989.0, Some(1978.0), Some(1979.0), None, "NVLink4", 450.0, 1000.0,
             "NVIDIA GH200 Grace Hopper Superchip datasheet (96 GB HBM3, 4 TB/s)"),
     ]
 }

@@ -1,15 +1,17 @@
-//! What an H200 or a Llama-3.1-70B is: the built-in GPUs, models and precisions, each figure
-//! with its source. Lookups by id are case-insensitive and a miss lists the valid ids.
-//! How those figures turn into time and memory is `perf`'s business, not this module's.
+//! What an H200 or a Llama-3.1-70B is: the built-in GPUs, models and use-case presets, each
+//! figure with its source, and the listing of everything a scenario can name (`catalog()`).
+//! Lookups by id are case-insensitive and a miss lists the valid ids. How those figures turn
+//! into time and memory is `perf`'s business, not this module's.
 
 mod gpus;
 mod models;
-mod precision;
+mod use_cases;
 
-pub use gpus::GpuSpec;
+pub use gpus::{GpuFamily, GpuSpec};
 pub use models::{derive_dense_shape, CustomModel, ModelSpec, MAX_CUSTOM_PARAMS_B};
-pub use precision::Precision;
+pub use use_cases::{preset, Preset};
 
+use crate::domain::{BenchmarkFormat, LengthDistribution, Metric, Precision, ServingEngine, SloTarget, UseCase};
 use crate::error::Error;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -20,14 +22,29 @@ pub const BYTES_PER_GB: f64 = 1_073_741_824.0;
 /// Largest memory a custom GPU may declare, GB: well above any shipping accelerator.
 pub const MAX_GPU_MEMORY_GB: f64 = 100_000.0;
 
+/// GPUs in one node: an HGX/DGX board (H100, H200, B200) or an MI300X platform carries 8,
+/// joined by NVLink or Infinity Fabric. Tensor parallelism beyond a node crosses the slower
+/// inter-node network, which the cost model does not cover.
+pub const GPUS_PER_NODE: u32 = 8;
+
+/// Everything a scenario can name, for menus, help texts and validation messages.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     pub gpus: Vec<GpuEntry>,
     pub models: Vec<ModelSpec>,
     pub precisions: Vec<Precision>,
+    /// The precisions considered when a scenario lists none.
+    pub default_precisions: Vec<Precision>,
     /// Each use case with the lengths and latency targets its preset supplies.
     pub use_cases: Vec<UseCaseEntry>,
+    pub engines: Vec<EngineEntry>,
+    /// The latency metrics an SLO can bound.
+    pub metrics: Vec<Metric>,
+    /// The formats `importBenchmark` reads.
+    pub benchmark_formats: Vec<BenchmarkFormat>,
+    /// The largest tensor-parallel degree the advisor searches: one node.
+    pub max_tensor_parallel: u32,
 }
 
 /// A use case and its preset (none for `custom`).
@@ -36,10 +53,18 @@ pub struct Catalog {
 pub struct UseCaseEntry {
     pub id: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompt_tokens: Option<crate::scenario::LengthDistribution>,
+    pub prompt_tokens: Option<LengthDistribution>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_tokens: Option<crate::scenario::LengthDistribution>,
-    pub slos: Vec<crate::scenario::SloTarget>,
+    pub output_tokens: Option<LengthDistribution>,
+    pub slos: Vec<SloTarget>,
+}
+
+/// A serving engine and its default batch limit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineEntry {
+    pub id: &'static str,
+    pub default_max_batch: u32,
 }
 
 /// A GPU as the catalog lists it: its figures and the precisions it can run.
@@ -64,10 +89,11 @@ pub fn catalog() -> &'static Catalog {
             .collect(),
         models: models::builtin(),
         precisions: Precision::ALL.to_vec(),
-        use_cases: crate::scenario::UseCase::ALL
+        default_precisions: Precision::DEFAULT.to_vec(),
+        use_cases: UseCase::ALL
             .into_iter()
             .map(|use_case| {
-                let preset = use_case.preset();
+                let preset = preset(use_case);
                 UseCaseEntry {
                     id: use_case.id(),
                     prompt_tokens: preset.map(|p| p.prompt_tokens),
@@ -76,6 +102,16 @@ pub fn catalog() -> &'static Catalog {
                 }
             })
             .collect(),
+        engines: ServingEngine::ALL
+            .into_iter()
+            .map(|engine| EngineEntry {
+                id: engine.id(),
+                default_max_batch: engine.default_max_batch(),
+            })
+            .collect(),
+        metrics: Metric::ALL.to_vec(),
+        benchmark_formats: BenchmarkFormat::ALL.to_vec(),
+        max_tensor_parallel: GPUS_PER_NODE,
     })
 }
 
@@ -134,6 +170,24 @@ mod tests {
             .map(|entry| entry.spec.id.as_str())
             .collect();
         assert_eq!(with_fp4, ["B200-SXM"]);
+    }
+
+    #[test]
+    fn every_built_in_gpu_names_its_family() {
+        for entry in &catalog().gpus {
+            assert!(entry.spec.family.is_some(), "{}", entry.spec.id);
+        }
+    }
+
+    #[test]
+    fn tensor_parallel_degrees_split_the_heads_and_the_fleet() {
+        let llama = find_model("model", "Llama-3.1-70B").unwrap();
+        assert_eq!(llama.tensor_parallel_degrees(8).collect::<Vec<_>>(), [1, 2, 4, 8]);
+        assert_eq!(llama.fleet_tensor_parallel_degrees(6, 8).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            llama.fleet_tensor_parallel_degrees(16, 8).collect::<Vec<_>>(),
+            [1, 2, 4, 8]
+        );
     }
 
     #[test]

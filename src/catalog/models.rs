@@ -1,6 +1,6 @@
-//! Built-in models (shapes from each model's Hugging Face `config.json`, as collected in
-//! `shared/data/models.csv`) and the rule that derives a shape for a custom model given only its
-//! parameter count.
+//! Built-in models (shapes from each model's Hugging Face `config.json`; the `source` of each
+//! entry says which), the rule that derives a shape for a custom model given only its parameter
+//! count, and which tensor-parallel degrees a model's shape allows.
 
 use crate::error::{check, Error};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,26 @@ pub struct ModelSpec {
     /// True when some of the shape was derived by [`derive_dense_shape`] rather than given.
     pub shape_derived: bool,
     pub source: String,
+}
+
+impl ModelSpec {
+    /// Whether tensor parallelism of `degree` splits the attention heads evenly (each GPU of
+    /// the group computes whole heads).
+    pub fn splits_heads(&self, degree: u32) -> bool {
+        degree >= 1 && self.heads % degree == 0
+    }
+
+    /// The tensor-parallel degrees up to `max_degree` that split the heads evenly, ascending.
+    pub fn tensor_parallel_degrees(&self, max_degree: u32) -> impl Iterator<Item = u32> + '_ {
+        (1..=max_degree).filter(|&degree| self.splits_heads(degree))
+    }
+
+    /// The degrees up to `max_degree` at which `gpu_count` GPUs run whole replicas: they split
+    /// the heads and divide the GPU count. Ascending.
+    pub fn fleet_tensor_parallel_degrees(&self, gpu_count: u32, max_degree: u32) -> impl Iterator<Item = u32> + '_ {
+        self.tensor_parallel_degrees(max_degree.min(gpu_count))
+            .filter(move |degree| gpu_count % degree == 0)
+    }
 }
 
 /// A custom model as a scenario may give it: only `paramsB` is required; every shape field
@@ -245,6 +265,6 @@ pub(super) fn builtin() -> Vec<ModelSpec> {
         model("Qwen2.5-72B", 80, 8192, 64, 8, 29568, 152_064, 72.71, 72.71, None,
             "third-party copies of HF config.json (Qwen/Qwen2.5-72B); medium confidence"),
         model("Mistral-Large-2407", 88, 12288, 96, 8, 28672, 32_768, 122.61, 122.61, None,
-            "vocab from mistral-inference README; dimensions from a third-party fixture (to verify)"),
+            "HF config.json (mistralai/Mistral-Large-Instruct-2407); 32,768-token vocabulary per the mistral-inference README"),
     ]
 }

@@ -8,8 +8,9 @@
 //! runs evaluates in milliseconds. Online observations are simulated afresh.
 
 use super::published::{Observation, ObservedLoad, ObservedMetric};
-use crate::perf::{Calibration, CostModel, GpuFamily, MemoryPlan, Work};
-use crate::scenario::LengthDistribution;
+use crate::catalog::{GpuFamily, GpuSpec};
+use crate::domain::LengthDistribution;
+use crate::perf::{Calibration, CostModel, MemoryPlan, Work};
 use crate::sim::{self, Admission, Arrivals};
 use crate::stats::{minimize, weighted_summary};
 
@@ -92,7 +93,7 @@ impl PreparedObservation {
             kv_capacity_tokens: self.memory.kv_capacity_tokens,
             admission: Admission::for_engine(o.deployment.engine),
         };
-        let workload = sim::Workload {
+        let traffic = sim::Traffic {
             arrivals,
             prompt_tokens: LengthDistribution {
                 mean: f64::from(o.prompt_tokens),
@@ -107,7 +108,7 @@ impl PreparedObservation {
             warm_up_fraction: 0.0,
             seed: SEED,
         };
-        sim::simulate(&settings, &workload, (o.prompt_tokens, o.output_tokens), step_time_s)
+        sim::simulate(&settings, &traffic, (o.prompt_tokens, o.output_tokens), step_time_s)
     }
 
     /// The observation's metric as the model predicts it under `calibration`.
@@ -254,7 +255,7 @@ impl FamilyFits {
                 let members: Vec<&PreparedObservation> = fitted
                     .iter()
                     .copied()
-                    .filter(|row| GpuFamily::of(&row.observation.gpu.id) == Some(family))
+                    .filter(|row| row.observation.gpu.family == Some(family))
                     .collect();
                 (members.len() >= MIN_FAMILY_ROWS).then(|| (family, fit_calibration(&members, prior(&members))))
             })
@@ -263,9 +264,12 @@ impl FamilyFits {
     }
 
     /// The factors these fits give a GPU: its family's, else the pooled ones.
-    pub fn for_gpu(&self, gpu_id: &str) -> Calibration {
-        GpuFamily::of(gpu_id)
-            .and_then(|family| self.by_family.iter().find(|(f, _)| *f == family))
-            .map_or(self.pooled.calibration, |(_, fit)| fit.calibration)
+    pub fn for_gpu(&self, gpu: &GpuSpec) -> Calibration {
+        let by_family: Vec<(GpuFamily, Calibration)> = self
+            .by_family
+            .iter()
+            .map(|(family, fit)| (*family, fit.calibration))
+            .collect();
+        Calibration::of_family(gpu.family, &by_family, self.pooled.calibration)
     }
 }

@@ -1,11 +1,11 @@
 //! Measured data: what real servers did. Importers read the files benchmark tools already write
 //! (vLLM `bench serve`, GuideLLM, AIPerf / GenAI-Perf, LLMPerf, plain CSV) into one
-//! `MeasuredRun`; the published TensorRT-LLM measurements feed the built-in calibration; and
-//! `fit` turns measurements into calibration factors. Measurements only change the cost
-//! model's factors; they never special-case a prediction.
+//! `MeasuredRun`; the published TensorRT-LLM measurements (`data/calibration.csv`) feed the
+//! built-in calibration; and `fit` turns observations into calibration factors. Measurements
+//! only change the cost model's factors; they never special-case a prediction. Turning a
+//! user's sweep into observations of their deployment is `crate::calibrate`'s job.
 
 mod aiperf;
-pub mod calibrate;
 pub mod fit;
 mod guidellm;
 mod json;
@@ -15,11 +15,13 @@ mod run;
 mod table;
 mod vllm;
 
-pub use calibrate::{calibrate, calibrate_to, CalibrationReport, FittedObservation, MAX_MEASURED_POINTS};
-pub use fit::{abs_pct_error, fit_calibration, FamilyFits, Fit, PreparedObservation, MIN_FAMILY_ROWS};
+pub use fit::{
+    abs_pct_error, fit_calibration, fit_calibration_with, FamilyFits, Fit, PreparedObservation, MIN_FAMILY_ROWS,
+};
 pub use published::{load_published, Observation, ObservedLoad, ObservedMetric, Unmodellable};
 pub use run::{MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad, PercentileIntervals};
 
+use crate::domain::BenchmarkFormat;
 use crate::error::Error;
 use serde_json::Value;
 
@@ -27,18 +29,6 @@ use serde_json::Value;
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Most per-request records (or rows) read from one file.
 pub const MAX_RECORDS: usize = 1_000_000;
-
-/// The formats `import_benchmark` reads; `format` forces one, else it is detected.
-pub const FORMATS: [&str; 8] = [
-    "vllm",
-    "guidellm",
-    "guidellm-csv",
-    "aiperf",
-    "aiperf-csv",
-    "aiperf-jsonl",
-    "llmperf",
-    "csv",
-];
 
 /// A problem inside a file: which field, and what was expected there.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +65,8 @@ fn unknown_format() -> Error {
     }
 }
 
-/// Reads one benchmark file. `format` forces a format (one of `FORMATS`); `None` detects it.
+/// Reads one benchmark file. `format` forces a format (an id of `BenchmarkFormat`); `None`
+/// detects it.
 pub fn import_benchmark(text: &str, format: Option<&str>) -> Result<MeasuredRun, Error> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Error::invalid(
@@ -84,16 +75,9 @@ pub fn import_benchmark(text: &str, format: Option<&str>) -> Result<MeasuredRun,
             format!("{} bytes", text.len()),
         ));
     }
-    if let Some(format) = format {
-        if !FORMATS.contains(&format) {
-            return Err(Error::UnknownId {
-                field: "options.format".to_string(),
-                kind: "format",
-                got: format.to_string(),
-                valid: FORMATS.iter().map(|f| f.to_string()).collect(),
-            });
-        }
-    }
+    let format = format
+        .map(|id| BenchmarkFormat::parse("options.format", id))
+        .transpose()?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(Error::invalid(
@@ -102,12 +86,7 @@ pub fn import_benchmark(text: &str, format: Option<&str>) -> Result<MeasuredRun,
             "an empty text",
         ));
     }
-    let wants_json = matches!(
-        format,
-        Some("vllm" | "guidellm" | "aiperf" | "llmperf" | "aiperf-jsonl")
-    );
-    let wants_csv = matches!(format, Some("guidellm-csv" | "aiperf-csv" | "csv"));
-    let run = if !wants_csv && (wants_json || trimmed.starts_with('{') || trimmed.starts_with('[')) {
+    let run = if format.map_or(trimmed.starts_with('{') || trimmed.starts_with('['), |f| !f.is_csv()) {
         import_json(trimmed, format)?
     } else {
         import_csv(trimmed, format)?
@@ -116,11 +95,12 @@ pub fn import_benchmark(text: &str, format: Option<&str>) -> Result<MeasuredRun,
     Ok(run)
 }
 
-fn import_json(text: &str, format: Option<&str>) -> Result<MeasuredRun, Error> {
+fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRun, Error> {
     let parsed: Result<Value, _> = serde_json::from_str(text);
+    let lines = format == Some(BenchmarkFormat::AiperfJsonl);
     let object = match parsed {
-        Ok(Value::Object(object)) if format != Some("aiperf-jsonl") => object,
-        Ok(_) if format != Some("aiperf-jsonl") => {
+        Ok(Value::Object(object)) if !lines => object,
+        Ok(_) if !lines => {
             return Err(Error::Malformed {
                 field: "text".to_string(),
                 message: "a benchmark JSON file must hold one object (a JSON array is not a known format)".to_string(),
@@ -165,21 +145,23 @@ fn import_json(text: &str, format: Option<&str>) -> Result<MeasuredRun, Error> {
             return Err(unknown_format());
         }
     };
-    let pick = |name: &str, detect: fn(&json::Object) -> bool| format.map_or_else(|| detect(&object), |f| f == name);
-    if pick("vllm", vllm::detect) {
+    let pick = |wanted: BenchmarkFormat, detect: fn(&json::Object) -> bool| {
+        format.map_or_else(|| detect(&object), |f| f == wanted)
+    };
+    if pick(BenchmarkFormat::Vllm, vllm::detect) {
         vllm::import(&object).map_err(|e| e.into_error("vLLM bench serve JSON"))
-    } else if pick("guidellm", guidellm::detect) {
+    } else if pick(BenchmarkFormat::Guidellm, guidellm::detect) {
         guidellm::import(&object).map_err(|e| e.into_error("GuideLLM benchmarks JSON"))
-    } else if pick("aiperf", aiperf::detect) {
+    } else if pick(BenchmarkFormat::Aiperf, aiperf::detect) {
         aiperf::import(&object).map_err(|e| e.into_error("AIPerf profile export JSON"))
-    } else if pick("llmperf", llmperf::detect) {
+    } else if pick(BenchmarkFormat::Llmperf, llmperf::detect) {
         llmperf::import(&object).map_err(|e| e.into_error("LLMPerf summary JSON"))
     } else {
         Err(unknown_format())
     }
 }
 
-fn import_csv(text: &str, format: Option<&str>) -> Result<MeasuredRun, Error> {
+fn import_csv(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRun, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -197,14 +179,14 @@ fn import_csv(text: &str, format: Option<&str>) -> Result<MeasuredRun, Error> {
     if rows.first().is_none_or(|header| header.len() < 2) {
         return Err(unknown_format());
     }
-    if format.map_or_else(|| guidellm::detect_csv(&rows), |f| f == "guidellm-csv") {
+    if format.map_or_else(|| guidellm::detect_csv(&rows), |f| f == BenchmarkFormat::GuidellmCsv) {
         if rows.len() < 4 {
             return Err(
                 ImportError::field("rows", "three header rows and a row per benchmark").into_error("GuideLLM CSV")
             );
         }
         guidellm::import_csv(&rows).map_err(|e| e.into_error("GuideLLM CSV"))
-    } else if format.map_or_else(|| aiperf::detect_csv(&rows), |f| f == "aiperf-csv") {
+    } else if format.map_or_else(|| aiperf::detect_csv(&rows), |f| f == BenchmarkFormat::AiperfCsv) {
         aiperf::import_csv(&rows).map_err(|e| e.into_error("AIPerf CSV"))
     } else {
         table::import(&rows).map_err(|e| e.into_error("CSV"))

@@ -1,10 +1,11 @@
-//! Reads `data/calibration.csv`: published TensorRT-LLM measurements, one metric per row. Each
+//! Reads `data/calibration.csv`: published TensorRT-LLM measurements, one metric per row (the
+//! file's README, `data/README.md`, says where each comes from). Each
 //! row becomes an observation with the deployment the benchmark ran (engine settings included),
 //! or an explanation of why it cannot be modelled.
 
-use crate::catalog::{self, GpuSpec, ModelSpec, Precision};
+use crate::catalog::{self, GpuSpec, ModelSpec};
+use crate::domain::{Deployment, Precision, ServingEngine};
 use crate::perf::{kv_bytes_per_token, MemoryPolicy};
-use crate::scenario::{Deployment, ServingEngine};
 use serde::Deserialize;
 
 /// One row of the calibration file, as written.
@@ -199,14 +200,12 @@ fn observation(line: usize, row: &Row) -> Result<Observation, String> {
             row.num_gpus, row.tp
         ));
     }
-    let precision: Precision = row
-        .precision
-        .parse()
-        .map_err(|_| format!("precision {} is unknown", row.precision))?;
+    let precision =
+        Precision::parse("precision", &row.precision).map_err(|_| format!("precision {} is unknown", row.precision))?;
     if !gpu.supports(precision) {
         return Err(format!("{} does not support {}", gpu.id, precision));
     }
-    if model.heads % row.tp != 0 {
+    if !model.splits_heads(row.tp) {
         return Err(format!(
             "tensor parallelism {} does not divide {} heads",
             row.tp, model.heads

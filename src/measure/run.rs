@@ -1,4 +1,5 @@
-//! What a benchmark measured, in one shape whatever tool wrote it (DESIGN §2 `MeasuredRun`):
+//! What a benchmark measured, in one shape whatever tool wrote it (ARCHITECTURE.md, "The
+//! contract", `MeasuredRun`):
 //! one point per load level, latencies in milliseconds, throughputs per second.
 
 use crate::stats::{percentile_interval, percentile_of_sorted, PercentileInterval};
@@ -170,7 +171,9 @@ pub struct MeasuredRun {
     pub tool: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_version: Option<String>,
-    /// The format read (see `Format`).
+    /// The layout read: "vllm-bench-serve", "guidellm-json", "guidellm-csv", "aiperf-json",
+    /// "aiperf-csv", "aiperf-records-jsonl", "llmperf-summary-json", "csv-per-level" or
+    /// "csv-per-request".
     pub format: String,
     /// The served model's name as the file gives it.
     #[serde(skip_serializing_if = "Option::is_none")]

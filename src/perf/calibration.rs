@@ -5,7 +5,7 @@
 //! `measure::fit`) and committed in `fitted.rs`.
 
 use super::fitted::{FITTED_BY_FAMILY, FITTED_POOLED};
-use crate::catalog::GpuSpec;
+use crate::catalog::{GpuFamily, GpuSpec};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -15,7 +15,7 @@ pub struct Calibration {
     pub memory_efficiency: f64,
     /// Fraction of peak tensor throughput that GEMMs and attention achieve.
     pub compute_efficiency: f64,
-    /// Fixed cost of one tensor-parallel all-reduce, microseconds (the `alpha` of DESIGN §3).
+    /// Fixed cost of one tensor-parallel all-reduce, microseconds.
     pub allreduce_latency_us: f64,
     /// Fraction of the GPU-to-GPU link bandwidth an all-reduce achieves.
     pub interconnect_efficiency: f64,
@@ -23,61 +23,33 @@ pub struct Calibration {
     pub step_overhead_ms: f64,
 }
 
-/// GPUs that share an architecture share calibration factors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GpuFamily {
-    /// H100, H200, GH200.
-    Hopper,
-    /// A100.
-    Ampere,
-    /// L40S, L4.
-    Ada,
-    /// B200.
-    Blackwell,
-    /// MI300X.
-    Cdna3,
-}
-
-impl GpuFamily {
-    pub const ALL: [GpuFamily; 5] = [
-        GpuFamily::Hopper,
-        GpuFamily::Ampere,
-        GpuFamily::Ada,
-        GpuFamily::Blackwell,
-        GpuFamily::Cdna3,
-    ];
-
-    /// The family of a built-in GPU; custom GPUs have none.
-    pub fn of(gpu_id: &str) -> Option<GpuFamily> {
-        Some(match gpu_id {
-            "H100-SXM" | "H100-PCIe" | "H200-SXM" | "GH200" => GpuFamily::Hopper,
-            "A100-SXM-80GB" => GpuFamily::Ampere,
-            "L40S" | "L4" => GpuFamily::Ada,
-            "B200-SXM" => GpuFamily::Blackwell,
-            "MI300X" => GpuFamily::Cdna3,
-            _ => return None,
-        })
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            GpuFamily::Hopper => "hopper",
-            GpuFamily::Ampere => "ampere",
-            GpuFamily::Ada => "ada",
-            GpuFamily::Blackwell => "blackwell",
-            GpuFamily::Cdna3 => "cdna3",
-        }
-    }
-}
-
 impl Calibration {
-    /// The factors for a GPU: fitted for its family when the calibration data covers it, else
-    /// fitted on all the data (pooled).
+    /// The built-in factors for a GPU: fitted for its family when the calibration data covers
+    /// it, else fitted on all the data (pooled).
     pub fn for_gpu(gpu: &GpuSpec) -> Calibration {
-        GpuFamily::of(&gpu.id)
-            .and_then(|family| FITTED_BY_FAMILY.iter().find(|(f, _)| *f == family))
-            .map_or(FITTED_POOLED, |(_, calibration)| *calibration)
+        Calibration::of_family(gpu.family, FITTED_BY_FAMILY, FITTED_POOLED)
+    }
+
+    /// From per-family factors, those of `family`; `pooled` when it has none.
+    pub fn of_family(
+        family: Option<GpuFamily>,
+        by_family: &[(GpuFamily, Calibration)],
+        pooled: Calibration,
+    ) -> Calibration {
+        family
+            .and_then(|family| by_family.iter().find(|(f, _)| *f == family))
+            .map_or(pooled, |(_, calibration)| *calibration)
+    }
+
+    /// Where [`Calibration::for_gpu`]'s factors come from, in words.
+    pub fn built_in_source(gpu: &GpuSpec) -> String {
+        match gpu.family {
+            Some(family) => format!(
+                "built in: fitted on published TensorRT-LLM measurements ({} family factors when the data covers it)",
+                family.id()
+            ),
+            None => "built in: fitted on published TensorRT-LLM measurements (pooled over GPU families)".to_string(),
+        }
     }
 
     /// Prior factors, the starting point of every fit: decode kernels reach about 75% of HBM

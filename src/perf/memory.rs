@@ -1,8 +1,9 @@
 //! What one GPU's memory holds: weights, a reserve for activations and runtime, and the KV
 //! cache that bounds how many tokens can be in flight.
 
+use super::ACTIVATION_BYTES;
 use crate::catalog::{GpuSpec, ModelSpec, BYTES_PER_GB};
-use crate::scenario::{Deployment, ServingEngine};
+use crate::domain::{Deployment, ServingEngine};
 use serde::Serialize;
 
 /// How an engine sizes its KV cache.
@@ -34,9 +35,6 @@ const RUNTIME_RESERVE_GB: f64 = 0.5;
 
 /// Logits are sampled in fp32.
 const LOGIT_BYTES: f64 = 4.0;
-
-/// Activations in 16 bits.
-const ACTIVATION_BYTES: f64 = 2.0;
 
 /// Per-GPU memory, GB (binary, see `catalog::BYTES_PER_GB`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

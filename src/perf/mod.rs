@@ -1,4 +1,5 @@
-//! The analytic cost of one engine iteration (DESIGN §3), and what fits in memory.
+//! The analytic cost of one engine iteration (ARCHITECTURE.md, "The cost model"), and what
+//! fits in memory.
 //!
 //! One iteration of a replica with tensor-parallel degree `t` decodes one token for each running
 //! sequence and prefills chunks of prompts. Its time is the slower of reading the weights and
@@ -13,14 +14,15 @@ mod fitted;
 mod memory;
 mod roofline;
 
-pub use calibration::{Calibration, GpuFamily};
+pub use calibration::Calibration;
 pub use memory::{MemoryPlan, MemoryPolicy};
 pub use roofline::{LoneRequest, RooflineEstimate};
 
-use crate::catalog::{GpuSpec, ModelSpec, Precision};
-use crate::scenario::Deployment;
+use crate::catalog::{GpuSpec, ModelSpec};
+use crate::domain::{Deployment, Precision};
 
-/// Activations are 16-bit (they cross the all-reduce and the element-wise kernels in BF16).
+/// Activations are 16-bit: they cross the all-reduce and the element-wise kernels, and sit in
+/// memory between kernels, in BF16.
 const ACTIVATION_BYTES: f64 = 2.0;
 /// Logits are written and read once for sampling, in FP32.
 const LOGIT_BYTES_PER_SAMPLE_PER_VOCAB: f64 = 2.0 * 4.0;
@@ -79,7 +81,6 @@ pub struct Work {
 /// Per-GPU costs of a model deployed on a GPU at a tensor-parallel degree and precision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostModel {
-    tensor_parallel: f64,
     /// Weights every iteration reads, per GPU (everything but the MoE experts and the input
     /// embedding table, which is a gather of a few rows).
     dense_weight_bytes: f64,
@@ -130,7 +131,6 @@ impl CostModel {
         };
         let shared_params = model.params_b * 1e9 - experts * expert_params;
         CostModel {
-            tensor_parallel: t,
             dense_weight_bytes: (shared_params - vocab_hidden).max(0.0) * weight_bytes / t,
             expert_weight_bytes: expert_params * weight_bytes / t,
             experts,
@@ -155,10 +155,6 @@ impl CostModel {
             link_bytes_s: gpu.interconnect_bytes_s(),
             calibration,
         }
-    }
-
-    pub fn kv_bytes_per_token(&self) -> f64 {
-        self.kv_bytes_per_token
     }
 
     /// The physical work of one iteration, before any efficiency factor.
@@ -205,19 +201,6 @@ impl CostModel {
     /// Seconds one iteration takes.
     pub fn step_time_s(&self, batch: &Batch) -> f64 {
         self.time_s(&self.work(batch), &self.calibration)
-    }
-
-    /// Peak memory bandwidth (bytes/s) and tensor throughput (FLOP/s) the model runs against.
-    pub fn peaks(&self) -> (f64, f64) {
-        (self.memory_bytes_s, self.peak_flops)
-    }
-
-    pub fn calibration(&self) -> &Calibration {
-        &self.calibration
-    }
-
-    pub fn tensor_parallel(&self) -> f64 {
-        self.tensor_parallel
     }
 }
 

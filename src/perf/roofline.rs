@@ -4,7 +4,7 @@
 //! the advisor prunes with them before simulating.
 
 use super::{Batch, CostModel, MemoryPlan};
-use crate::scenario::Deployment;
+use crate::domain::Deployment;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,4 +1,5 @@
-//! The discrete-event simulator of a continuously batching server (DESIGN §4): requests arrive
+//! The discrete-event simulator of a continuously batching server (ARCHITECTURE.md, "The
+//! simulator"): requests arrive
 //! (open loop, closed loop or all at once), wait, are prefilled in chunks and decoded
 //! iteration by iteration, each iteration lasting what `perf` says it costs. Out come
 //! per-request latencies, whose distribution is where the tail lives: p95 is read from the
@@ -12,8 +13,8 @@ mod workload;
 
 pub use workload::Sampler;
 
+use crate::domain::{LengthDistribution, ServingEngine};
 use crate::perf::Batch;
-use crate::scenario::LengthDistribution;
 use engine::{Engine, Request};
 
 /// How the engine admits requests into the KV cache.
@@ -28,9 +29,9 @@ pub enum Admission {
 }
 
 impl Admission {
-    pub fn for_engine(engine: crate::scenario::ServingEngine) -> Admission {
+    pub fn for_engine(engine: ServingEngine) -> Admission {
         match engine {
-            crate::scenario::ServingEngine::TensorrtLlm => Admission::ReserveFull,
+            ServingEngine::TensorrtLlm => Admission::ReserveFull,
             _ => Admission::Optimistic,
         }
     }
@@ -56,9 +57,9 @@ pub enum Arrivals {
     Offline,
 }
 
-/// What to simulate: the arrivals, the lengths, how many requests and the seed.
+/// The requests to simulate: how they arrive, how long they are, how many, and the seed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Workload {
+pub struct Traffic {
     pub arrivals: Arrivals,
     pub prompt_tokens: LengthDistribution,
     pub output_tokens: LengthDistribution,
@@ -75,8 +76,8 @@ pub struct Workload {
 pub const WARM_UP_FRACTION: f64 = 0.1;
 
 /// Bound on iterations per simulation, so no input can make it run without end. Every
-/// iteration emits or prefills at least one token, and the request count is bounded by
-/// `MAX_SIMULATED_TOKENS` at the caller, so real runs stay far below.
+/// iteration emits or prefills at least one token, and the callers bound the requests and
+/// their output tokens (`predict::MAX_SIMULATED_OUTPUT_TOKENS`), so real runs stay far below.
 pub const MAX_ITERATIONS: u64 = 20_000_000;
 
 /// Fewest waiting requests that count as falling behind, whatever the window's size.
@@ -154,20 +155,20 @@ fn rate(count: f64, seconds: f64) -> f64 {
     }
 }
 
-/// Simulates `workload` on one replica whose iterations last `step_time_s(batch)` seconds.
+/// Simulates `traffic` on one replica whose iterations last `step_time_s(batch)` seconds.
 /// Lengths are capped at `max_prompt_tokens` / `max_output_tokens`.
 pub fn simulate(
     settings: &Settings,
-    workload: &Workload,
+    traffic: &Traffic,
     (max_prompt_tokens, max_output_tokens): (u32, u32),
     step_time_s: impl FnMut(&Batch) -> f64,
 ) -> Outcome {
-    let total = workload.requests.max(1) as usize;
-    let mut sampler = Sampler::new(workload.seed);
+    let total = traffic.requests.max(1) as usize;
+    let mut sampler = Sampler::new(traffic.seed);
     let mut clock_s = 0.0;
     let requests: Vec<Request> = (0..total)
         .map(|_| {
-            let arrival_s = match workload.arrivals {
+            let arrival_s = match traffic.arrivals {
                 Arrivals::Open {
                     requests_per_second,
                     burstiness,
@@ -177,16 +178,16 @@ pub fn simulate(
                 }
                 Arrivals::Closed { .. } | Arrivals::Offline => 0.0,
             };
-            let prompt = sampler.length(&workload.prompt_tokens, max_prompt_tokens);
-            let output = sampler.length(&workload.output_tokens, max_output_tokens);
+            let prompt = sampler.length(&traffic.prompt_tokens, max_prompt_tokens);
+            let output = sampler.length(&traffic.output_tokens, max_output_tokens);
             Request::new(arrival_s, prompt, output)
         })
         .collect();
-    let (issued, measured, whole_run) = match workload.arrivals {
+    let (issued, measured, whole_run) = match traffic.arrivals {
         Arrivals::Offline => (total, (0, total), true),
         Arrivals::Open { .. } | Arrivals::Closed { .. } => {
-            let skipped = (total as f64 * workload.warm_up_fraction.clamp(0.0, 0.45)).floor() as usize;
-            let issued = match workload.arrivals {
+            let skipped = (total as f64 * traffic.warm_up_fraction.clamp(0.0, 0.45)).floor() as usize;
+            let issued = match traffic.arrivals {
                 Arrivals::Closed { concurrency } => (concurrency as usize).clamp(1, total),
                 _ => total,
             };
@@ -231,8 +232,8 @@ mod tests {
         LengthDistribution { mean: tokens, cv: 0.0 }
     }
 
-    fn workload(arrivals: Arrivals, requests: u32) -> Workload {
-        Workload {
+    fn traffic(arrivals: Arrivals, requests: u32) -> Traffic {
+        Traffic {
             arrivals,
             prompt_tokens: fixed(100.0),
             output_tokens: fixed(10.0),
@@ -246,7 +247,7 @@ mod tests {
     fn a_lone_request_takes_one_prefill_and_one_step_per_further_token() {
         let outcome = simulate(
             &settings(8, 10_000),
-            &workload(Arrivals::Offline, 1),
+            &traffic(Arrivals::Offline, 1),
             (1000, 1000),
             |_| FIXED_STEP_S,
         );
@@ -262,7 +263,7 @@ mod tests {
         // 8 requests fit one batch (8 x 100 prompt tokens in one 8192-token iteration).
         let outcome = simulate(
             &settings(8, 100_000),
-            &workload(Arrivals::Offline, 8),
+            &traffic(Arrivals::Offline, 8),
             (1000, 1000),
             |_| FIXED_STEP_S,
         );
@@ -275,7 +276,7 @@ mod tests {
     fn max_batch_queues_the_rest() {
         let outcome = simulate(
             &settings(4, 100_000),
-            &workload(Arrivals::Offline, 8),
+            &traffic(Arrivals::Offline, 8),
             (1000, 1000),
             |_| FIXED_STEP_S,
         );
@@ -289,7 +290,7 @@ mod tests {
     #[test]
     fn a_small_cache_preempts_and_still_completes_everything() {
         // 8 requests of 110 tokens each in a 500-token cache.
-        let outcome = simulate(&settings(8, 500), &workload(Arrivals::Offline, 8), (1000, 1000), |_| {
+        let outcome = simulate(&settings(8, 500), &traffic(Arrivals::Offline, 8), (1000, 1000), |_| {
             FIXED_STEP_S
         });
         assert_eq!(outcome.measured.len(), 8);
@@ -301,16 +302,14 @@ mod tests {
     fn reserve_full_admission_never_preempts() {
         let mut reserve = settings(8, 500);
         reserve.admission = Admission::ReserveFull;
-        let outcome = simulate(&reserve, &workload(Arrivals::Offline, 8), (1000, 1000), |_| {
-            FIXED_STEP_S
-        });
+        let outcome = simulate(&reserve, &traffic(Arrivals::Offline, 8), (1000, 1000), |_| FIXED_STEP_S);
         assert_eq!(outcome.measured.len(), 8);
         assert_eq!(outcome.trace.preemptions, 0);
     }
 
     #[test]
     fn requests_longer_than_the_cache_are_refused_not_spun_on() {
-        let outcome = simulate(&settings(8, 50), &workload(Arrivals::Offline, 3), (1000, 1000), |_| {
+        let outcome = simulate(&settings(8, 50), &traffic(Arrivals::Offline, 3), (1000, 1000), |_| {
             FIXED_STEP_S
         });
         assert_eq!(outcome.trace.rejected, 3);
@@ -321,7 +320,7 @@ mod tests {
     fn closed_loop_keeps_concurrency_requests_in_flight() {
         let outcome = simulate(
             &settings(64, 1_000_000),
-            &workload(Arrivals::Closed { concurrency: 4 }, 400),
+            &traffic(Arrivals::Closed { concurrency: 4 }, 400),
             (1000, 1000),
             |batch| FIXED_STEP_S + 1e-6 * batch.decode_seqs,
         );
@@ -334,7 +333,7 @@ mod tests {
     fn open_loop_throughput_matches_the_offered_rate_below_capacity() {
         let outcome = simulate(
             &settings(64, 1_000_000),
-            &workload(
+            &traffic(
                 Arrivals::Open {
                     requests_per_second: 20.0,
                     burstiness: 1.0,
@@ -357,7 +356,7 @@ mod tests {
         // One request at a time (maxBatch 1) lasting 10 iterations = 10 requests/s at most.
         let outcome = simulate(
             &settings(1, 1_000_000),
-            &workload(
+            &traffic(
                 Arrivals::Open {
                     requests_per_second: 20.0,
                     burstiness: 1.0,
@@ -374,11 +373,11 @@ mod tests {
     #[test]
     fn gaps_after_a_preemption_count_only_the_wait() {
         // 8 requests of 100 + 100 tokens in a 1500-token cache: decoding outgrows it.
-        let w = Workload {
+        let long_outputs = Traffic {
             output_tokens: fixed(100.0),
-            ..workload(Arrivals::Offline, 8)
+            ..traffic(Arrivals::Offline, 8)
         };
-        let outcome = simulate(&settings(8, 1500), &w, (1000, 1000), |_| FIXED_STEP_S);
+        let outcome = simulate(&settings(8, 1500), &long_outputs, (1000, 1000), |_| FIXED_STEP_S);
         assert!(outcome.trace.preemptions > 0);
         // Every gap, weighted by its tokens, adds up to the time between first and last tokens.
         let gaps: f64 = outcome
@@ -394,33 +393,13 @@ mod tests {
     #[test]
     fn a_rejected_request_frees_its_closed_loop_user() {
         // Every second request is longer than the cache; the loop must still run through.
-        let w = Workload {
+        let varied_prompts = Traffic {
             prompt_tokens: LengthDistribution { mean: 100.0, cv: 2.0 },
-            ..workload(Arrivals::Closed { concurrency: 2 }, 200)
+            ..traffic(Arrivals::Closed { concurrency: 2 }, 200)
         };
-        let outcome = simulate(&settings(8, 150), &w, (1000, 1000), |_| FIXED_STEP_S);
+        let outcome = simulate(&settings(8, 150), &varied_prompts, (1000, 1000), |_| FIXED_STEP_S);
         assert!(outcome.trace.rejected > 0);
         // Without the user sending again, the loop would end at the second refusal.
         assert!(outcome.measured.len() >= 100, "{} measured", outcome.measured.len());
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_run() {
-        let run = || {
-            let w = Workload {
-                output_tokens: LengthDistribution { mean: 50.0, cv: 1.0 },
-                ..workload(
-                    Arrivals::Open {
-                        requests_per_second: 30.0,
-                        burstiness: 2.0,
-                    },
-                    1000,
-                )
-            };
-            simulate(&settings(16, 3000), &w, (1000, 1000), |b| {
-                0.002 + 1e-5 * (b.decode_seqs + b.prefill_tokens)
-            })
-        };
-        assert_eq!(run(), run());
     }
 }

@@ -2,7 +2,7 @@
 //! Sampling uses `libm` rather than std's float functions so a seed gives the same requests,
 //! bit for bit, natively and in WebAssembly.
 
-use crate::scenario::LengthDistribution;
+use crate::domain::LengthDistribution;
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -117,13 +117,5 @@ mod tests {
         let (mean, cv) = mean_and_cv(&samples);
         assert!((mean / 1000.0 - 1.0).abs() < 0.02, "{mean}");
         assert!((cv - 0.8).abs() < 0.05, "{cv}");
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_stream() {
-        let (mut a, mut b) = (Sampler::new(42), Sampler::new(42));
-        for _ in 0..1000 {
-            assert_eq!(a.gamma(0.3).to_bits(), b.gamma(0.3).to_bits());
-        }
     }
 }

@@ -8,4 +8,7 @@ mod summary;
 
 pub use intervals::{percentile_interval, PercentileInterval, CONFIDENCE, INSUFFICIENT};
 pub use minimize::{minimize, Minimum};
-pub use summary::{median, percentile_of_sorted, weighted_percentile_of_sorted, weighted_summary, Summary};
+pub use summary::{
+    median, percentile_of_sorted, sort_weighted, weighted_percentile_of_sorted, weighted_summary,
+    weighted_summary_of_sorted, Summary,
+};

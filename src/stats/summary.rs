@@ -35,14 +35,6 @@ impl Summary {
         })
     }
 
-    /// The value at `percentile` when it is one of the reported ones, else `None`.
-    pub fn at(&self, percentile: f64) -> Option<f64> {
-        [(50.0, self.p50), (90.0, self.p90), (95.0, self.p95), (99.0, self.p99)]
-            .into_iter()
-            .find(|(p, _)| *p == percentile)
-            .map(|(_, value)| value)
-    }
-
     /// Multiplies every figure (unit conversion).
     pub fn scaled(&self, factor: f64) -> Summary {
         Summary {
@@ -74,17 +66,27 @@ pub fn percentile_of_sorted(sorted: &[f64], percentile: f64) -> f64 {
 /// inter-token gaps of one engine iteration are all equal, so the simulator records each
 /// iteration once with the number of tokens it emitted. Sorts `samples` by value.
 pub fn weighted_summary(samples: &mut [(f64, u32)]) -> Option<Summary> {
+    sort_weighted(samples);
+    weighted_summary_of_sorted(samples)
+}
+
+/// Sorts weighted samples by value.
+pub fn sort_weighted(samples: &mut [(f64, u32)]) {
     samples.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let total: u64 = samples.iter().map(|&(_, weight)| u64::from(weight)).sum();
+}
+
+/// [`weighted_summary`] of samples already sorted by value.
+pub fn weighted_summary_of_sorted(sorted: &[(f64, u32)]) -> Option<Summary> {
+    let total: u64 = sorted.iter().map(|&(_, weight)| u64::from(weight)).sum();
     if total == 0 {
         return None;
     }
-    let mean = samples
+    let mean = sorted
         .iter()
         .map(|&(value, weight)| value * f64::from(weight))
         .sum::<f64>()
         / total as f64;
-    let percentile = |p: f64| weighted_percentile_of_sorted(samples, p);
+    let percentile = |p: f64| weighted_percentile_of_sorted(sorted, p);
     Some(Summary {
         mean,
         p50: percentile(50.0)?,

@@ -1,24 +1,29 @@
-//! Calibrating to the user's own measurements: each measured load level of a sweep becomes
-//! observations (mean and p95 TTFT, mean inter-token gap, output throughput) of the deployment that
-//! was measured, and the cost model's factors are refitted to them, starting from the
-//! built-in ones. Predictions for that model and GPU then use the fitted factors.
+//! Calibrating to the user's own measurements, and the one step that applies them.
+//!
+//! Each measured load level of a sweep becomes observations (mean and p95 TTFT, mean
+//! inter-token gap, output throughput) of the deployment that was measured, and the cost
+//! model's factors are refitted to them, starting from the built-in ones (`calibrate`).
+//! `prepare` resolves a scenario and applies its calibration (given, fitted to its
+//! measurements, or built in): `predict` and `advise` start from it. Nothing is remembered
+//! between calls: a caller that asks many questions of the same measurements calibrates once
+//! and passes the factors as `scenario.calibration` (the page and the CLI do).
 
-use super::fit::{abs_pct_error, fit_calibration_with, PreparedObservation};
-use super::published::{Observation, ObservedLoad, ObservedMetric};
-use super::run::MeasuredRun;
+use crate::domain::Deployment;
 use crate::error::{Error, Result};
+use crate::measure::{
+    abs_pct_error, fit_calibration_with, MeasuredPoint, MeasuredRun, Observation, ObservedLoad, ObservedMetric,
+    PreparedObservation,
+};
 use crate::perf::{Calibration, MemoryPolicy};
-use crate::scenario::{Deployment, Resolved};
+use crate::scenario::limits::{MAX_CONCURRENCY, MAX_CV, MAX_MEASURED_POINTS, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
+use crate::scenario::{CalibrationSource, MeasuredInput, ResolvedScenario, Scenario};
 use crate::stats::median;
 use serde::Serialize;
-use std::sync::Mutex;
 
 /// Loss evaluations of a fit to measurements (each simulates every measured level).
 const MAX_EVALUATIONS: usize = 300;
 /// Requests simulated per measured level: the level's completed count, at most this.
 const MAX_REQUESTS_PER_LEVEL: u32 = 1000;
-/// Most measured levels (points) one calibration uses.
-pub const MAX_MEASURED_POINTS: usize = 64;
 
 /// The fitted factors, and how well they and the built-in ones reproduce the measurements.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,19 +54,15 @@ pub struct FittedObservation {
 
 /// The observations one measured point gives, or why it gives none.
 fn observations(
-    scenario: &Resolved,
+    scenario: &ResolvedScenario,
     deployment: &Deployment,
     index: usize,
-    point: &super::run::MeasuredPoint,
+    point: &MeasuredPoint,
 ) -> std::result::Result<Vec<Observation>, String> {
     let (Some(prompt), Some(output)) = (point.prompt_tokens_mean, point.output_tokens_mean) else {
         return Err(format!("point {index}: no mean prompt and output token counts"));
     };
-    if !(prompt >= 1.0
-        && output >= 1.0
-        && prompt <= crate::scenario::MAX_PROMPT_TOKENS
-        && output <= crate::scenario::MAX_OUTPUT_TOKENS)
-    {
+    if !(prompt >= 1.0 && output >= 1.0 && prompt <= MAX_PROMPT_TOKENS && output <= MAX_OUTPUT_TOKENS) {
         return Err(format!(
             "point {index}: token counts {prompt} / {output} are out of range"
         ));
@@ -75,17 +76,15 @@ fn observations(
                 .burstiness
                 .filter(|b| b.is_finite() && *b >= 0.0)
                 .unwrap_or(1.0)
-                .min(crate::scenario::MAX_CV),
+                .min(MAX_CV),
             requests,
         },
-        (_, Some(users)) if users >= 1.0 && users <= f64::from(crate::scenario::MAX_CONCURRENCY) => {
-            ObservedLoad::Closed {
-                concurrency: (users / f64::from(deployment.replicas)).ceil() as u32,
-                requests: requests
-                    .max(20 * users as u32)
-                    .min(MAX_REQUESTS_PER_LEVEL.max(users as u32 * 4)),
-            }
-        }
+        (_, Some(users)) if users >= 1.0 && users <= f64::from(MAX_CONCURRENCY) => ObservedLoad::Closed {
+            concurrency: (users / f64::from(deployment.replicas)).ceil() as u32,
+            requests: requests
+                .max(20 * users as u32)
+                .min(MAX_REQUESTS_PER_LEVEL.max(users as u32 * 4)),
+        },
         _ => {
             return Err(format!(
                 "point {index}: the file does not say the offered rate or concurrency"
@@ -132,8 +131,12 @@ fn observations(
 }
 
 /// Fits the factors to `runs`, measured on `deployment` of the scenario's model and GPU.
-pub fn calibrate_to(scenario: &Resolved, deployment: &Deployment, runs: &[MeasuredRun]) -> Result<CalibrationReport> {
-    let points: Vec<&super::run::MeasuredPoint> = runs.iter().flat_map(|run| &run.points).collect();
+pub fn fit_to_measurements(
+    scenario: &ResolvedScenario,
+    deployment: &Deployment,
+    runs: &[MeasuredRun],
+) -> Result<CalibrationReport> {
+    let points: Vec<&MeasuredPoint> = runs.iter().flat_map(|run| &run.points).collect();
     if points.len() > MAX_MEASURED_POINTS {
         return Err(Error::invalid(
             "measured.runs",
@@ -198,37 +201,9 @@ pub fn calibrate_to(scenario: &Resolved, deployment: &Deployment, runs: &[Measur
     })
 }
 
-/// [`calibrate_to`], remembering the last answer: the page and the advisor ask again with the
-/// same measurements on every change of anything else.
-pub fn calibrate_cached(
-    scenario: &Resolved,
-    deployment: &Deployment,
-    runs: &[MeasuredRun],
-) -> Result<CalibrationReport> {
-    static LAST: Mutex<Option<(String, CalibrationReport)>> = Mutex::new(None);
-    let key = format!(
-        "{:?}|{:?}|{:?}|{}",
-        scenario.model,
-        scenario.gpu,
-        deployment,
-        serde_json::to_string(runs).unwrap_or_default()
-    );
-    if let Ok(last) = LAST.lock() {
-        if let Some((last_key, report)) = last.as_ref() {
-            if *last_key == key {
-                return Ok(report.clone());
-            }
-        }
-    }
-    let report = calibrate_to(scenario, deployment, runs)?;
-    if let Ok(mut last) = LAST.lock() {
-        *last = Some((key, report.clone()));
-    }
-    Ok(report)
-}
-
-/// Fits the factors to the measurements a scenario carries (`scenario.measured`).
-pub fn calibrate(scenario: &crate::Scenario) -> Result<CalibrationReport> {
+/// Fits the factors to the measurements a scenario carries (`scenario.measured`), starting
+/// from the built-in factors whatever `scenario.calibration` says.
+pub fn calibrate(scenario: &Scenario) -> Result<CalibrationReport> {
     let Some(measured) = &scenario.measured else {
         return Err(Error::invalid(
             "measured",
@@ -236,14 +211,35 @@ pub fn calibrate(scenario: &crate::Scenario) -> Result<CalibrationReport> {
             "nothing",
         ));
     };
-    let without = crate::Scenario {
+    let uncalibrated = Scenario {
         measured: None,
         calibration: None,
         ..scenario.clone()
     };
-    let resolved = without.resolve()?;
-    let deployment = measured.config.resolve(&resolved, |degrees, template| {
-        crate::predict::default_tensor_parallel(&resolved, degrees, template)
-    })?;
-    calibrate_cached(&resolved, &deployment, &measured.runs)
+    fit_measured(&uncalibrated.resolve()?, measured)
+}
+
+/// The scenario, resolved, with the factors its answers use: those given in
+/// `scenario.calibration`, else fitted to `scenario.measured`, else the built-in ones.
+pub fn prepare(scenario: &Scenario) -> Result<ResolvedScenario> {
+    let mut resolved = scenario.resolve()?;
+    if let (CalibrationSource::BuiltIn, Some(measured)) = (&resolved.calibration, &scenario.measured) {
+        let report = fit_measured(&resolved, measured)?;
+        resolved.calibration = CalibrationSource::Fitted {
+            calibration: report.calibration,
+            summary: format!(
+                "fitted to {} measured observations: median error {:.1}% (built-in factors: {:.1}%)",
+                report.observations.len(),
+                report.median_abs_error_pct,
+                report.built_in_median_abs_error_pct
+            ),
+        };
+    }
+    Ok(resolved)
+}
+
+/// Fits to `measured`, whose deployment is resolved against `scenario`.
+fn fit_measured(scenario: &ResolvedScenario, measured: &MeasuredInput) -> Result<CalibrationReport> {
+    let deployment = measured.config.resolve(scenario)?;
+    fit_to_measurements(scenario, &deployment, &measured.runs)
 }

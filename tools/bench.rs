@@ -1,8 +1,9 @@
 //! `make bench`: how fast the simulator and `predict` run, natively on one core. A plain
 //! timing harness: each case runs repeatedly and reports the median and fastest wall time.
 
+use inferplan::domain::{Deployment, LengthDistribution, Precision, ServingEngine};
 use inferplan::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
-use inferplan::scenario::LengthDistribution;
+use inferplan::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use inferplan::sim::{self, Admission, Arrivals};
 use inferplan::{advise, predict, Config, Scenario};
 use std::hint::black_box;
@@ -31,7 +32,7 @@ fn report(name: &str, (median, fastest): (Duration, Duration)) {
 }
 
 /// The default chat scenario (also benchmarked in wasm by scripts/bench-wasm.mjs).
-const CHAT_SCENARIO: &str = include_str!("chat-scenario.json");
+const CHAT_SCENARIO: &str = include_str!("../examples/chat-scenario.json");
 
 fn main() {
     println!("| {:<72} | median ms | fastest ms |", "case");
@@ -43,14 +44,7 @@ fn main() {
         .expect("valid")
         .resolve()
         .expect("valid");
-    let deployment = inferplan::Deployment {
-        engine: inferplan::scenario::ServingEngine::Vllm,
-        tensor_parallel: 4,
-        replicas: 1,
-        precision: inferplan::Precision::Bf16,
-        max_batch: 256,
-        max_batched_tokens: 8192,
-    };
+    let deployment = Deployment::with_engine_defaults(ServingEngine::Vllm, 4, 1, Precision::Bf16);
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, &deployment);
     let cost = CostModel::new(
         &scenario.model,
@@ -59,8 +53,8 @@ fn main() {
         Calibration::for_gpu(&scenario.gpu),
     );
     let settings = sim::Settings {
-        max_batch: 256,
-        max_batched_tokens: 8192,
+        max_batch: deployment.max_batch,
+        max_batched_tokens: deployment.max_batched_tokens,
         kv_capacity_tokens: memory.kv_capacity_tokens,
         admission: Admission::Optimistic,
     };
@@ -69,7 +63,7 @@ fn main() {
     for fraction in [0.5, 0.9] {
         let requests_per_second = capacity * fraction;
         let label = format!("{requests_per_second:.1} req/s");
-        let workload = sim::Workload {
+        let traffic = sim::Traffic {
             arrivals: Arrivals::Open {
                 requests_per_second,
                 burstiness: 1.0,
@@ -82,9 +76,12 @@ fn main() {
         };
         let mut iterations = 0;
         let timing = time(21, || {
-            let outcome = sim::simulate(&settings, &workload, (1_048_576, 131_072), |batch| {
-                cost.step_time_s(batch)
-            });
+            let outcome = sim::simulate(
+                &settings,
+                &traffic,
+                (MAX_PROMPT_TOKENS as u32, MAX_OUTPUT_TOKENS as u32),
+                |batch| cost.step_time_s(batch),
+            );
             iterations = outcome.trace.iterations;
             black_box(outcome);
         });

@@ -102,7 +102,7 @@ fn cross_validate<'a>(
         let training: Vec<&PreparedObservation> = rows.iter().filter(|row| key(row) != held_out).collect();
         let fits = FamilyFits::fit(&training);
         for row in rows.iter().filter(|row| key(row) == held_out) {
-            let calibration = fits.for_gpu(&row.observation.gpu.id);
+            let calibration = fits.for_gpu(&row.observation.gpu);
             scored.push(Scored {
                 row,
                 predicted: row.predict(&calibration),

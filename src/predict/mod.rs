@@ -1,0 +1,348 @@
+//! One fixed deployment under the scenario's load: does it fit, how fast is it at the tail, how
+//! much does it serve. [`predict_deployment`] reads as its three steps: simulate (the memory
+//! plan and iteration cost of `perf` driving the continuous-batching simulator of `sim`),
+//! summarise (percentiles, throughput, SLOs, cost) and explain (why it is infeasible, if it is).
+
+mod samples;
+mod traffic;
+
+pub use samples::{slo_attainment, slo_checks, LatencySamples, SloCheck};
+pub use traffic::{
+    replica_traffic, ReplicaTraffic, MAX_SIMULATED_OUTPUT_TOKENS, MAX_SIMULATED_REQUESTS, MIN_SIMULATED_REQUESTS,
+    ONLINE_SIMULATED_REQUESTS,
+};
+
+use crate::calibrate::prepare;
+use crate::domain::{Deployment, LoadKind, Metric};
+use crate::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
+use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
+use crate::scenario::{Config, ResolvedScenario, Scenario};
+use crate::sim::{self, Admission, Arrivals, Outcome};
+use crate::stats::{weighted_summary_of_sorted, Summary};
+use crate::Result;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    /// The deployment evaluated, defaults filled in.
+    pub config: Deployment,
+    pub gpus_used: u32,
+    /// Fits in memory and keeps up with the offered load.
+    pub feasible: bool,
+    /// Why not, each with its numbers; empty when feasible.
+    pub reasons: Vec<String>,
+    /// Latency distributions of the simulated requests, ms (`null` when nothing could run).
+    pub ttft_ms: Option<Summary>,
+    pub tpot_ms: Option<Summary>,
+    /// Every gap between streamed tokens, weighted by token.
+    pub itl_ms: Option<Summary>,
+    pub e2e_ms: Option<Summary>,
+    pub requests_per_second: f64,
+    pub output_tokens_per_second: f64,
+    pub output_tokens_per_second_per_gpu: f64,
+    /// Fraction of requests that met every SLO (1 when there is none).
+    pub slo_attainment: f64,
+    pub goodput_requests_per_second: f64,
+    /// Each SLO: the achieved percentile against its target.
+    pub slos: Vec<SloCheck>,
+    pub memory: MemoryPlan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_per_million_output_tokens: Option<f64>,
+    /// Closed-form bounds without queueing (present when the weights fit).
+    pub roofline: Option<RooflineEstimate>,
+    /// How the latencies were obtained.
+    pub simulation: Option<SimulationReport>,
+    /// The factors the cost model used, and where they come from.
+    pub calibration: Calibration,
+    pub calibration_source: String,
+}
+
+impl Prediction {
+    /// The latency distribution of `metric`.
+    pub fn summary(&self, metric: Metric) -> Option<Summary> {
+        match metric {
+            Metric::Ttft => self.ttft_ms,
+            Metric::Tpot => self.tpot_ms,
+            Metric::Itl => self.itl_ms,
+            Metric::E2e => self.e2e_ms,
+        }
+    }
+
+    /// Feasible, and every SLO met at the offered load.
+    pub fn meets_slos(&self) -> bool {
+        self.feasible && self.slos.iter().all(|check| check.met)
+    }
+
+    /// Whether the open-loop queue grew without bound.
+    pub fn fell_behind(&self) -> bool {
+        self.simulation.as_ref().is_some_and(|s| s.fell_behind)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulationReport {
+    pub method: &'static str,
+    /// Requests simulated per replica, and how many of them the statistics use.
+    pub requests_per_replica: u32,
+    pub measured_requests: u32,
+    pub iterations: u64,
+    pub preemptions: u64,
+    /// Requests longer than the KV cache, which the engine refuses.
+    pub rejected_requests: u64,
+    /// The queue grew during the run: the load exceeds what the deployment serves.
+    pub fell_behind: bool,
+    pub seed: u64,
+    /// What the simulation left out, when it had to (an offline batch larger than the cap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+const SIMULATION_METHOD: &str = "discrete-event simulation of continuous batching per replica (load split \
+    evenly); percentiles are linear-interpolated (numpy's default) over the simulated requests, \
+    warm-up and cool-down tenths excluded";
+
+/// How many requests a prediction simulates per replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimulationSize {
+    /// As many as the load needs (`replica_traffic`): what `predict` returns.
+    Full,
+    /// Fewer, for the advisor's search over many candidates: an online load simulates
+    /// `requests_per_replica` (within the usual bounds), and the inter-token-latency summary
+    /// is left out unless an SLO bounds ITL.
+    Screening { requests_per_replica: u32 },
+}
+
+/// Evaluates `config` for `scenario`.
+pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
+    let scenario = prepare(scenario)?;
+    let deployment = config.resolve(&scenario)?;
+    Ok(predict_deployment(&scenario, &deployment, SimulationSize::Full))
+}
+
+/// Evaluates a checked deployment of a prepared scenario.
+pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, size: SimulationSize) -> Prediction {
+    let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
+    let calibration = scenario.calibration();
+    let mut prediction = Prediction {
+        config: *deployment,
+        gpus_used: deployment.gpus(),
+        feasible: false,
+        reasons: Vec::new(),
+        ttft_ms: None,
+        tpot_ms: None,
+        itl_ms: None,
+        e2e_ms: None,
+        requests_per_second: 0.0,
+        output_tokens_per_second: 0.0,
+        output_tokens_per_second_per_gpu: 0.0,
+        slo_attainment: 0.0,
+        goodput_requests_per_second: 0.0,
+        slos: Vec::new(),
+        memory,
+        cost_per_million_output_tokens: None,
+        roofline: None,
+        simulation: None,
+        calibration,
+        calibration_source: scenario.calibration_source(),
+    };
+    if !memory.weights_fit {
+        prediction
+            .reasons
+            .push(weights_do_not_fit(scenario, deployment, &memory));
+        prediction.slos = slo_checks(&scenario.slos, None);
+        return prediction;
+    }
+    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, calibration);
+    prediction.roofline = Some(RooflineEstimate::new(
+        &cost,
+        &memory,
+        deployment,
+        scenario.prompt_tokens.mean,
+        scenario.output_tokens.mean,
+    ));
+    let run = simulate(scenario, deployment, &memory, &cost, size);
+    summarise(&mut prediction, scenario, deployment, &run, size);
+    prediction.reasons = infeasibility(scenario, &memory, &prediction, &run);
+    prediction.feasible = prediction.reasons.is_empty();
+    prediction.simulation = Some(SimulationReport {
+        method: SIMULATION_METHOD,
+        requests_per_replica: run.requests,
+        measured_requests: run.outcome.measured.len() as u32,
+        iterations: run.outcome.trace.iterations,
+        preemptions: run.outcome.trace.preemptions,
+        rejected_requests: run.outcome.trace.rejected,
+        fell_behind: run.fell_behind,
+        seed: scenario.seed,
+        note: (run.batch_scale > 1.0).then(|| {
+            format!(
+                "simulated {} of the batch's {} requests per replica (the output-token cap); \
+                 TTFT and end-to-end latencies are scaled by {:.2} to the whole batch",
+                run.requests,
+                (run.requests as f64 * run.batch_scale).round(),
+                run.batch_scale
+            )
+        }),
+    });
+    prediction
+}
+
+/// One replica's simulation and how it stands for the whole deployment.
+struct SimulatedRun {
+    outcome: Outcome,
+    /// Requests simulated.
+    requests: u32,
+    /// Replicas' worth of load the simulated replica stands for.
+    replica_scale: f64,
+    /// A capped offline batch: its queue drains at a steady rate, so waiting times (TTFT and
+    /// end-to-end) grow in proportion to the requests in it; this is the whole batch over the
+    /// part simulated (1 otherwise).
+    batch_scale: f64,
+    /// An open loop's queue grew without bound (a closed loop's is bounded by its users).
+    fell_behind: bool,
+}
+
+fn simulate(
+    scenario: &ResolvedScenario,
+    deployment: &Deployment,
+    memory: &MemoryPlan,
+    cost: &CostModel,
+    size: SimulationSize,
+) -> SimulatedRun {
+    let traffic = replica_traffic(scenario, deployment.replicas);
+    let requests = match (traffic.arrivals, size) {
+        (Arrivals::Offline, _) | (_, SimulationSize::Full) => traffic.requests,
+        (_, SimulationSize::Screening { requests_per_replica }) => {
+            requests_per_replica.clamp(MIN_SIMULATED_REQUESTS, traffic.requests.max(MIN_SIMULATED_REQUESTS))
+        }
+    };
+    let settings = sim::Settings {
+        max_batch: deployment.max_batch,
+        max_batched_tokens: deployment.max_batched_tokens,
+        kv_capacity_tokens: memory.kv_capacity_tokens,
+        admission: Admission::for_engine(deployment.engine),
+    };
+    let simulated = sim::Traffic {
+        arrivals: traffic.arrivals,
+        prompt_tokens: scenario.prompt_tokens,
+        output_tokens: scenario.output_tokens,
+        requests,
+        warm_up_fraction: sim::WARM_UP_FRACTION,
+        seed: scenario.seed,
+    };
+    let limits = (MAX_PROMPT_TOKENS as u32, MAX_OUTPUT_TOKENS as u32);
+    let outcome = sim::simulate(&settings, &simulated, limits, |batch| cost.step_time_s(batch));
+    let batch_scale = match scenario.load {
+        LoadKind::Offline { requests: wanted } => {
+            f64::from(wanted.div_ceil(deployment.replicas)) / f64::from(requests.max(1))
+        }
+        _ => 1.0,
+    };
+    let fell_behind = matches!(scenario.load, LoadKind::Open { .. }) && outcome.fell_behind();
+    SimulatedRun {
+        outcome,
+        requests,
+        replica_scale: traffic.replica_scale,
+        batch_scale,
+        fell_behind,
+    }
+}
+
+/// Throughput, latency percentiles, SLOs and cost from the simulated run.
+fn summarise(
+    prediction: &mut Prediction,
+    scenario: &ResolvedScenario,
+    deployment: &Deployment,
+    run: &SimulatedRun,
+    size: SimulationSize,
+) {
+    let outcome = &run.outcome;
+    prediction.requests_per_second = outcome.requests_per_second() * run.replica_scale;
+    prediction.output_tokens_per_second = outcome.output_tokens_per_second() * run.replica_scale;
+    prediction.output_tokens_per_second_per_gpu = prediction.output_tokens_per_second / f64::from(deployment.gpus());
+    // Every token gap is a sample: sorting them is the costliest summary, so a screening run
+    // skips it unless an SLO needs it.
+    let itl_needed = size == SimulationSize::Full || scenario.slos.iter().any(|slo| slo.metric == Metric::Itl);
+    let gaps_s: &[(f64, u32)] = if itl_needed {
+        &outcome.trace.inter_token_gaps
+    } else {
+        &[]
+    };
+    let samples = LatencySamples::of_requests(&outcome.measured, gaps_s);
+    prediction.ttft_ms = Summary::of_sorted(&samples.ttft_ms).map(|s| s.scaled(run.batch_scale));
+    prediction.tpot_ms = Summary::of_sorted(&samples.tpot_ms);
+    prediction.e2e_ms = Summary::of_sorted(&samples.e2e_ms).map(|s| s.scaled(run.batch_scale));
+    prediction.itl_ms = weighted_summary_of_sorted(&samples.gaps_ms);
+    prediction.slos = slo_checks(&scenario.slos, Some(&samples));
+    prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured);
+    prediction.goodput_requests_per_second = prediction.requests_per_second * prediction.slo_attainment;
+    if let Some(price) = scenario.price_per_gpu_hour {
+        if prediction.output_tokens_per_second > 0.0 {
+            prediction.cost_per_million_output_tokens =
+                Some(price * f64::from(deployment.gpus()) / 3600.0 / prediction.output_tokens_per_second * 1e6);
+        }
+    }
+}
+
+fn weights_do_not_fit(scenario: &ResolvedScenario, deployment: &Deployment, memory: &MemoryPlan) -> String {
+    format!(
+        "the weights need {:.1} GB per GPU in {} at tensor parallelism {}, plus a {:.1} GB reserve, \
+         but only {:.1} GB of the {}'s {:.0} GB are usable",
+        memory.weights_gb_per_gpu,
+        deployment.precision,
+        deployment.tensor_parallel,
+        memory.reserve_gb_per_gpu,
+        memory.usable_gb_per_gpu,
+        scenario.gpu.id,
+        memory.capacity_gb_per_gpu,
+    )
+}
+
+/// Why a deployment whose weights fit is still infeasible, each reason with its numbers.
+fn infeasibility(
+    scenario: &ResolvedScenario,
+    memory: &MemoryPlan,
+    prediction: &Prediction,
+    run: &SimulatedRun,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let request_tokens = scenario.prompt_tokens.mean + scenario.output_tokens.mean;
+    if (memory.kv_capacity_tokens as f64) < request_tokens {
+        reasons.push(format!(
+            "the KV cache holds {} tokens per replica, fewer than one average request's {:.0} (prompt + output)",
+            memory.kv_capacity_tokens, request_tokens
+        ));
+    }
+    let trace = &run.outcome.trace;
+    if run.fell_behind {
+        let offered = match scenario.load {
+            LoadKind::Open {
+                requests_per_second, ..
+            } => format!("the offered {requests_per_second:.3} requests/s"),
+            _ => "the offered load".to_string(),
+        };
+        reasons.push(format!(
+            "{offered} exceeds what this deployment completes ({:.3} requests/s): the queue grows \
+             without bound, so latencies depend on how long the overload lasts",
+            prediction.requests_per_second
+        ));
+    }
+    if trace.rejected > 0 {
+        reasons.push(format!(
+            "{} of {} simulated requests per replica are longer than the KV cache ({} tokens) and would be refused",
+            trace.rejected, run.requests, memory.kv_capacity_tokens
+        ));
+    }
+    if trace.truncated {
+        reasons.push(format!(
+            "the simulation stopped at its bound of {} engine iterations before every request finished; \
+             the latencies cover the requests that did",
+            sim::MAX_ITERATIONS
+        ));
+    }
+    if run.outcome.measured.is_empty() && reasons.is_empty() {
+        reasons.push("no simulated request completed".to_string());
+    }
+    reasons
+}

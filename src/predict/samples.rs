@@ -1,0 +1,120 @@
+//! The latencies of simulated (or closed-form) requests, in ms and sorted, and what the SLOs
+//! ask of them: the percentile of each metric, whether each target is met, and the share of
+//! requests meeting every target.
+
+use crate::domain::{Metric, SloTarget};
+use crate::perf::LoneRequest;
+use crate::sim::RequestLatency;
+use crate::stats::{percentile_of_sorted, sort_weighted, weighted_percentile_of_sorted};
+use serde::Serialize;
+
+/// Per-request latencies in ms, each sorted ascending, and every inter-token gap (a value and
+/// how many tokens had it) sorted by value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LatencySamples {
+    pub ttft_ms: Vec<f64>,
+    /// Each request's mean gap after its first token (one-token outputs have none).
+    pub tpot_ms: Vec<f64>,
+    pub e2e_ms: Vec<f64>,
+    pub gaps_ms: Vec<(f64, u32)>,
+}
+
+impl LatencySamples {
+    /// The latencies of simulated requests, and the gaps the simulation recorded (in seconds).
+    pub fn of_requests(measured: &[RequestLatency], gaps_s: &[(f64, u32)]) -> LatencySamples {
+        let mut gaps_ms: Vec<(f64, u32)> = gaps_s.iter().map(|&(s, n)| (s * 1e3, n)).collect();
+        sort_weighted(&mut gaps_ms);
+        LatencySamples {
+            ttft_ms: sorted(measured.iter().map(|r| r.ttft_s * 1e3).collect()),
+            tpot_ms: sorted(measured.iter().filter_map(|r| r.tpot_s).map(|s| s * 1e3).collect()),
+            e2e_ms: sorted(measured.iter().map(|r| r.e2e_s * 1e3).collect()),
+            gaps_ms,
+        }
+    }
+
+    /// The latencies of requests alone on the server: each decodes at its mean gap.
+    pub fn of_lone_requests(lone: &[LoneRequest]) -> LatencySamples {
+        let mut gaps_ms: Vec<(f64, u32)> = lone
+            .iter()
+            .map(|r| (r.tpot_s * 1e3, (r.output_tokens as u32).saturating_sub(1)))
+            .collect();
+        sort_weighted(&mut gaps_ms);
+        LatencySamples {
+            ttft_ms: sorted(lone.iter().map(|r| r.ttft_s * 1e3).collect()),
+            tpot_ms: sorted(lone.iter().map(|r| r.tpot_s * 1e3).collect()),
+            e2e_ms: sorted(lone.iter().map(|r| r.e2e_s() * 1e3).collect()),
+            gaps_ms,
+        }
+    }
+
+    /// The `percentile` of `metric`; ITL is over every token gap. `None` without samples.
+    pub fn percentile(&self, metric: Metric, percentile: f64) -> Option<f64> {
+        let sorted = match metric {
+            Metric::Ttft => &self.ttft_ms,
+            Metric::Tpot => &self.tpot_ms,
+            Metric::E2e => &self.e2e_ms,
+            Metric::Itl => return weighted_percentile_of_sorted(&self.gaps_ms, percentile),
+        };
+        (!sorted.is_empty()).then(|| percentile_of_sorted(sorted, percentile))
+    }
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_unstable_by(f64::total_cmp);
+    values
+}
+
+/// One SLO: the achieved percentile against its target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SloCheck {
+    pub metric: Metric,
+    pub percentile: f64,
+    pub target_ms: f64,
+    /// The simulated value at that percentile.
+    pub achieved_ms: Option<f64>,
+    pub met: bool,
+}
+
+/// Each SLO's achieved percentile (`None` samples: nothing ran).
+pub fn slo_checks(slos: &[SloTarget], samples: Option<&LatencySamples>) -> Vec<SloCheck> {
+    slos.iter()
+        .map(|slo| {
+            let achieved_ms = samples.and_then(|samples| samples.percentile(slo.metric, slo.percentile));
+            // Requests that completed but produced no gap (one-token outputs) meet a gap target.
+            let gapless = slo.metric.is_gap() && samples.is_some_and(|samples| !samples.ttft_ms.is_empty());
+            SloCheck {
+                metric: slo.metric,
+                percentile: slo.percentile,
+                target_ms: slo.target_ms,
+                achieved_ms,
+                met: achieved_ms.map_or(gapless, |achieved| achieved <= slo.target_ms),
+            }
+        })
+        .collect()
+}
+
+/// Fraction of requests meeting every SLO: TTFT and end-to-end per request; TPOT and ITL by the
+/// request's mean gap after its first token.
+pub fn slo_attainment(slos: &[SloTarget], measured: &[RequestLatency]) -> f64 {
+    if measured.is_empty() {
+        return 0.0;
+    }
+    if slos.is_empty() {
+        return 1.0;
+    }
+    let met = measured
+        .iter()
+        .filter(|request| {
+            slos.iter().all(|slo| {
+                let value_s = match slo.metric {
+                    Metric::Ttft => request.ttft_s,
+                    Metric::E2e => request.e2e_s,
+                    Metric::Tpot | Metric::Itl => request.tpot_s.unwrap_or(0.0),
+                };
+                value_s * 1e3 <= slo.target_ms
+            })
+        })
+        .count();
+    met as f64 / measured.len() as f64
+}
