@@ -6,8 +6,10 @@ SHELL := bash
 
 WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
 PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
+# The package variant whose wasm can panic on purpose, for the tests of the panic guard.
+TEST_PANIC_PKG := target/pkg-test-panic/node/index.cjs
 
-.PHONY: help setup setup-browser setup-fuzz build serve test test-rust test-wasm test-node test-browser test-fuzz fuzz calibrate accuracy bench clean
+.PHONY: help setup setup-browser setup-fuzz build build-test-panic serve test test-rust test-wasm test-node test-browser test-fuzz fuzz calibrate accuracy bench clean
 
 help:
 	@echo "make serve   build pkg/ and serve the page on 127.0.0.1"
@@ -30,6 +32,11 @@ pkg/package.json: $(PKG_SOURCES) | setup
 
 build: pkg/package.json
 
+$(TEST_PANIC_PKG): $(PKG_SOURCES) | setup
+	@scripts/build.sh --test-panic
+
+build-test-panic: $(TEST_PANIC_PKG)
+
 serve: build
 	@node scripts/serve.mjs
 
@@ -43,12 +50,12 @@ test-wasm: setup
 
 # The npm package: lint its manifest and its types (./web and ./element are for browsers, ES
 # modules only by design), then use it from Node.
-test-node: build
+test-node: build build-test-panic
 	node_modules/.bin/publint pkg --strict
 	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element --format table-flipped
 	node --test tests/node/
 
-test-browser: setup-browser build
+test-browser: setup-browser build build-test-panic
 	node --test tests/browser/
 
 # Fuzzing with libFuzzer through cargo-fuzz. The stable toolchain runs it without a sanitizer

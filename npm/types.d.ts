@@ -106,8 +106,11 @@ export interface MeasuredRun {
   notes: string[];
 }
 
+/** A benchmark file format `importBenchmark` reads. */
+export type BenchmarkFormat = "vllm" | "guidellm" | "guidellm-csv" | "aiperf" | "aiperf-csv" | "aiperf-jsonl" | "llmperf" | "csv";
+
 export interface ImportOptions {
-  format?: "vllm" | "guidellm" | "guidellm-csv" | "aiperf" | "aiperf-csv" | "aiperf-jsonl" | "llmperf" | "csv";
+  format?: BenchmarkFormat;
 }
 
 export interface CalibrationReport {
@@ -298,6 +301,16 @@ export interface Catalog {
     outputTokens?: { mean: number; cv: number };
     slos: Required<Slo>[];
   }[];
+  /** The serving engines a config may name, the default one first, each with its default `maxBatch`. */
+  engines: { id: Engine; defaultMaxBatch: number }[];
+  /** The latencies an SLO may bound. */
+  metrics: Metric[];
+  /** The formats `importBenchmark` reads (and `ImportOptions.format` forces). */
+  benchmarkFormats: BenchmarkFormat[];
+  /** The precisions `advise` considers when a scenario lists none (those the GPU supports). */
+  defaultPrecisions: Precision[];
+  /** The largest tensor-parallel degree `advise` considers (one node). */
+  maxTensorParallel: number;
 }
 
 /** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */

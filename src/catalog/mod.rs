@@ -1,5 +1,7 @@
 //! What an H200 or a Llama-3.1-70B is: the built-in GPUs, models and precisions, each figure
-//! with its source. Lookups by id are case-insensitive and a miss lists the valid ids.
+//! with its source. Lookups by id are case-insensitive and a miss lists the valid ids. The
+//! catalog also lists the other choices a scenario names by id (use cases, engines, metrics,
+//! benchmark formats) and the advisor's defaults, so that interfaces build their lists from it.
 //! How those figures turn into time and memory is `perf`'s business, not this module's.
 
 mod gpus;
@@ -28,6 +30,24 @@ pub struct Catalog {
     pub precisions: Vec<Precision>,
     /// Each use case with the lengths and latency targets its preset supplies.
     pub use_cases: Vec<UseCaseEntry>,
+    /// The serving engines a config may name, the default one first.
+    pub engines: Vec<EngineEntry>,
+    /// The latencies an SLO may bound.
+    pub metrics: Vec<crate::scenario::Metric>,
+    /// The formats `importBenchmark` reads (and its `format` option forces).
+    pub benchmark_formats: Vec<&'static str>,
+    /// The precisions `advise` considers when a scenario lists none (those the GPU supports).
+    pub default_precisions: Vec<Precision>,
+    /// The largest tensor-parallel degree `advise` considers: one node.
+    pub max_tensor_parallel: u32,
+}
+
+/// A serving engine and its default limit on running sequences (`config.maxBatch`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineEntry {
+    pub id: &'static str,
+    pub default_max_batch: u32,
 }
 
 /// A use case and its preset (none for `custom`).
@@ -76,6 +96,17 @@ pub fn catalog() -> &'static Catalog {
                 }
             })
             .collect(),
+        engines: crate::scenario::ServingEngine::ALL
+            .into_iter()
+            .map(|engine| EngineEntry {
+                id: engine.id(),
+                default_max_batch: engine.default_max_batch(),
+            })
+            .collect(),
+        metrics: crate::scenario::Metric::ALL.to_vec(),
+        benchmark_formats: crate::measure::FORMATS.to_vec(),
+        default_precisions: crate::scenario::DEFAULT_PRECISIONS.to_vec(),
+        max_tensor_parallel: crate::advise::MAX_TENSOR_PARALLEL,
     })
 }
 
@@ -122,6 +153,35 @@ mod tests {
         let message = find_gpu("fleet.gpu", "H900").unwrap_err().to_string();
         assert!(message.starts_with("fleet.gpu: unknown GPU \"H900\""), "{message}");
         assert!(message.contains("H100-SXM") && message.contains("MI300X"), "{message}");
+    }
+
+    #[test]
+    fn lists_the_choices_a_scenario_names_and_the_advisors_defaults() {
+        let json = serde_json::to_value(catalog()).unwrap();
+        assert_eq!(
+            json["engines"],
+            serde_json::json!([
+                { "id": "vllm", "defaultMaxBatch": 256 },
+                { "id": "sglang", "defaultMaxBatch": 256 },
+                { "id": "tensorrt-llm", "defaultMaxBatch": 2048 },
+            ])
+        );
+        assert_eq!(json["metrics"], serde_json::json!(["ttft", "tpot", "itl", "e2e"]));
+        assert_eq!(
+            json["benchmarkFormats"],
+            serde_json::json!([
+                "vllm",
+                "guidellm",
+                "guidellm-csv",
+                "aiperf",
+                "aiperf-csv",
+                "aiperf-jsonl",
+                "llmperf",
+                "csv"
+            ])
+        );
+        assert_eq!(json["defaultPrecisions"], serde_json::json!(["bf16", "fp8"]));
+        assert_eq!(json["maxTensorParallel"], 8);
     }
 
     #[test]

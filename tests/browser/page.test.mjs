@@ -2,12 +2,15 @@
 // Screenshots go to test-output/ (git-ignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
 const SAMPLES = new URL("../data/samples/", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
+const TEST_PANIC_PKG = `${ROOT}target/pkg-test-panic/`;
 let server, url, browser, page;
 const pageErrors = [];
 
@@ -106,18 +109,28 @@ test("an invalid value shows its error beside the field and the rest keeps worki
 });
 
 test("a panic inside the wasm surfaces as an Error and the page keeps computing", async () => {
+  // The web entry of the package built with the test-panic feature (make build-test-panic, part
+  // of make test), served to this page under /pkg-test-panic/.
+  assert.ok(existsSync(`${TEST_PANIC_PKG}web/index.js`), "target/pkg-test-panic/ is missing: run `make build-test-panic`");
+  await page.route("**/pkg-test-panic/**", (route) => {
+    const file = new URL(route.request().url()).pathname.replace(/^\/pkg-test-panic\//, "");
+    return route.fulfill({ path: `${TEST_PANIC_PKG}${file}`, contentType: file.endsWith(".wasm") ? "application/wasm" : "text/javascript" });
+  });
   const result = await page.evaluate(async () => {
-    const inferplan = await import("/pkg/web/index.js");
+    const inferplan = await import("/pkg-test-panic/web/index.js");
+    await inferplan.default();
     let message = "";
     try {
       inferplan.__panicForTests();
     } catch (error) {
       message = `${error.constructor.name}: ${error.message}`;
     }
-    return { message, version: inferplan.version() };
+    return { message, version: inferplan.version(), gpus: inferplan.catalog().gpus.length };
   });
+  await page.unroute("**/pkg-test-panic/**");
   assert.match(result.message, /^Error: inferplan internal error .*deliberate panic/s);
   assert.match(result.version, /^\d+\.\d+\.\d+/);
+  assert.ok(result.gpus >= 8);
   await answered(() => page.fill("#volume", "4"));
   assert.ok(await verdict());
 });
