@@ -2,6 +2,7 @@
 // Screenshots go to test-output/ (git-ignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
@@ -143,7 +144,12 @@ test("copy as JSON and as a CLI command give the scenario", async () => {
   assert.equal(json.fleet.count, 8);
   await page.click("#copy-cli");
   await page.waitForFunction(() => document.querySelector("#copied").textContent.startsWith("CLI"));
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^npx inferplan advise --model Llama-3\.1-70B/);
+  const command = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(command, /^npx inferplan advise --model Llama-3\.1-70B/);
+  // The command reproduces the page's answer.
+  const cli = spawnSync("bash", ["-c", `${command.replace(/^npx inferplan/, `"${process.execPath}" pkg/cli.js`)} --json`], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(JSON.parse(cli.stdout).summary, await text("#summary"));
 });
 
 test("the form can be used from the keyboard", async () => {
@@ -165,7 +171,16 @@ test("dropped benchmark files appear as measured points and calibrate the answer
   assert.equal((await page.$$("#measured-rows tr")).length, 4);
   assert.equal((await page.$$("#load-chart svg .measured")).length, 4, "measured points on the load chart");
   await page.screenshot({ path: `${OUTPUT}page-measured.png`, fullPage: true });
-  assert.match(await text("#calibration-source"), /fitted to/);
+  assert.match(await text("#calibration-source"), /^Calibration: fitted to \d+ measured observations: median error [\d.]+% \(built-in factors: [\d.]+%\)\.$/);
+  // Calibrated once: again only when what the fit depends on changes, not for a new volume.
+  const calibrations = () => page.getAttribute("body", "data-calibrations");
+  assert.equal(await calibrations(), "1");
+  const source = await text("#calibration-source");
+  await answered(() => page.fill("#volume", "2"));
+  assert.equal(await calibrations(), "1");
+  assert.equal(await text("#calibration-source"), source);
+  await answered(() => page.fill("#measured-max-batch", "128"));
+  assert.equal(await calibrations(), "2");
   await answered(() => page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') }));
   assert.match(await text("#measured-files-error"), /not a known benchmark format/);
   await answered(() => page.click("#clear-measured"));
