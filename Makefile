@@ -8,9 +8,11 @@ SHELL := bash
 WASM_TEST_RUNNER := $(CURDIR)/.tools/bin/wasm-bindgen-test-runner
 PKG_SOURCES := $(shell find src npm -type f) Cargo.toml Cargo.lock README.md LICENSE scripts/build.sh
 TOOL := cargo run --release --quiet -p inferplan-tools --bin
+# The package variant whose wasm can panic on purpose, for the tests of the panic guard.
+TEST_PANIC_PKG := target/pkg-test-panic/node/index.cjs
 
-.PHONY: help setup setup-browser setup-fuzz build serve test check lint test-rust test-wasm test-node \
-	test-browser test-fuzz fuzz calibrate accuracy bench compare clean
+.PHONY: help setup setup-browser setup-fuzz build build-test-panic serve test check lint test-rust \
+	test-wasm test-node test-browser test-fuzz fuzz calibrate accuracy bench compare clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -28,6 +30,11 @@ pkg/package.json: $(PKG_SOURCES) | setup
 	@scripts/build.sh
 
 build: pkg/package.json ## build the npm package into pkg/ (when its sources changed)
+
+$(TEST_PANIC_PKG): $(PKG_SOURCES) | setup
+	@scripts/build.sh --test-panic
+
+build-test-panic: $(TEST_PANIC_PKG) ## build the test-only package variant whose wasm can panic on purpose
 
 serve: build ## build pkg/ and serve the page on 127.0.0.1
 	@node scripts/serve.mjs
@@ -48,12 +55,12 @@ test-wasm: setup ## the JavaScript boundary's tests, in Node, through wasm-bindg
 
 # The npm package: lint its manifest and its types (./web and ./element are for browsers, ES
 # modules only by design), then use it from Node.
-test-node: build ## the npm package in Node: publint, attw, the API, the CLI, wasm against native answers
+test-node: build build-test-panic ## the npm package in Node: publint, attw, the API, the CLI, wasm against native answers
 	node_modules/.bin/publint pkg --strict
 	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element --format table-flipped
 	node --test tests/node/
 
-test-browser: setup-browser build ## the page and the element in headless Chromium
+test-browser: setup-browser build build-test-panic ## the page and the element in headless Chromium
 	node --test tests/browser/
 
 # Fuzzing with libFuzzer through cargo-fuzz. The stable toolchain runs it without a sanitizer

@@ -18,7 +18,7 @@ export declare function predict(scenario: Scenario, config?: Config): Prediction
 export declare function importBenchmark(text: string | string[], options?: ImportOptions): MeasuredRun;
 /** Fits the cost model to the measurements a scenario carries (`scenario.measured`). */
 export declare function calibrate(scenario: Scenario): CalibrationReport;
-/** The built-in GPUs, models and precisions, each figure with its source. */
+/** The built-in GPUs, models and precisions, each figure with its source; the use cases, engines, metrics and benchmark formats; the advisor's defaults. */
 export declare function catalog(): Catalog;
 /** The library version. */
 export declare function version(): string;

@@ -4,8 +4,32 @@
 // input (the message on stderr), 1 on an unexpected failure.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { advise, calibrate, importBenchmark, predict, version } from "./index.js";
-import { describeConfig, parseSlo as parseSloText, VERDICT_HEADLINES } from "./web/words.js";
+import { advise, calibrate, catalog, importBenchmark, predict, version } from "./index.js";
+import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web/flags.js";
+import { formatMs, formatNumber } from "./web/format.js";
+import { describeCalibration, describeConfig, VERDICT_HEADLINES } from "./web/words.js";
+
+const { benchmarkFormats, defaultPrecisions, engines, precisions, useCases } = catalog();
+
+const HELP_MARGIN = 24;
+const HELP_WIDTH = 96;
+
+/** A flag's help: the flag in the margin, then its description, wrapped at HELP_WIDTH columns. */
+function flagHelp(flag, description) {
+  const lines = [];
+  let line = `  ${flag}`.padEnd(HELP_MARGIN);
+  let fresh = true;
+  for (const word of description.split(" ")) {
+    if (!fresh && line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = " ".repeat(HELP_MARGIN);
+      fresh = true;
+    }
+    line += fresh ? word : ` ${word}`;
+    fresh = false;
+  }
+  return [...lines, line].join("\n");
+}
 
 const HELP = {
   main: `inferplan ${version()}: should this LLM deployment optimise latency or throughput first?
@@ -24,7 +48,7 @@ override its fields, so a whole scenario can also be given by flags alone.`,
   --gpu ID              catalog GPU (e.g. H100-SXM)
   --gpus N              GPU count
   --price USD           price per GPU-hour (adds cost per million tokens)
-  --use-case U          chat, code-completion, agent, rag, summarization, batch, custom
+${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
   --prompt-tokens N     mean prompt length (tokens)
   --output-tokens N     mean output length (tokens)
   --rps N | --per-hour N | --concurrency N | --offline N
@@ -32,7 +56,7 @@ override its fields, so a whole scenario can also be given by flags alone.`,
   --burstiness CV       coefficient of variation of arrival gaps (1 = Poisson)
   --slo METRIC:pQ<Tms   a latency target, repeatable (e.g. ttft:p95<500ms, e2e:p99<20s)
   --p95-ms T            shortcut for --slo ttft:p95<Tms
-  --precisions a,b      allowed precisions (e.g. bf16,fp8)
+  --precisions a,b      allowed precisions (e.g. ${defaultPrecisions.join(",")})
   --seed N              simulation seed`,
   advise: `inferplan advise [scenario.json | -] [scenario flags] [--measured FILE...] [--json]
 
@@ -52,18 +76,17 @@ throughput, SLO attainment and cost.
 Config flags:
   --tp N                tensor-parallel degree
   --replicas N          replicas
-  --precision P         bf16, fp16, fp8, int8, int4, fp4
+${flagHelp("--precision P", precisions.join(", "))}
   --max-batch N         maximum running sequences per replica
   --max-batched-tokens N  token budget per engine iteration
-  --engine E            vllm, sglang, tensorrt-llm
+${flagHelp("--engine E", engines.map((engine) => engine.id).join(", "))}
   --json                print the prediction as JSON`,
   import: `inferplan import FILE... [--format F] [--json]
 
 Reads benchmark files (vLLM bench serve, GuideLLM, AIPerf / GenAI-Perf, LLMPerf, CSV); several
 files form one sweep. Prints one line per load level, or the measured run as JSON.
 
-  --format F            force a format: vllm, guidellm, guidellm-csv, aiperf, aiperf-csv,
-                        aiperf-jsonl, llmperf, csv
+${flagHelp("--format F", `force a format: ${benchmarkFormats.join(", ")}`)}
   --json                print the measured run as JSON`,
 };
 
@@ -99,24 +122,8 @@ const OPTIONS = {
   format: { type: "string" },
 };
 
-/** A bad-input error: printed as is, exit status 2. */
+/** A bad-input error: printed as is, exit status 2 (as is a `FlagError`, a flag with a bad value). */
 class UsageError extends Error {}
-
-function number(flag, text) {
-  const value = Number(text);
-  if (text === undefined || text.trim() === "" || !Number.isFinite(value)) {
-    throw new UsageError(`--${flag} must be a number, got "${text}"`);
-  }
-  return value;
-}
-
-function parseSlo(text) {
-  const slo = parseSloText(text);
-  if (!slo) {
-    throw new UsageError(`--slo must look like ttft:p95<500ms (metric ttft, tpot, itl or e2e; unit ms or s), got "${text}"`);
-  }
-  return slo;
-}
 
 function readText(path) {
   try {
@@ -128,60 +135,26 @@ function readText(path) {
 
 /** The scenario from the file (or stdin) and the flags, flags winning. */
 function scenarioFrom(positionals, values) {
-  let scenario = {};
+  let base = {};
   if (positionals.length > 1) throw new UsageError(`expected at most one scenario file, got ${positionals.length}`);
   if (positionals.length === 1) {
     const text = readText(positionals[0]);
     try {
-      scenario = JSON.parse(text);
+      base = JSON.parse(text);
     } catch (error) {
       throw new UsageError(`${positionals[0]}: not valid JSON: ${error.message}`);
     }
-    if (scenario === null || typeof scenario !== "object" || Array.isArray(scenario)) {
+    if (base === null || typeof base !== "object" || Array.isArray(base)) {
       throw new UsageError(`${positionals[0]}: a scenario must be a JSON object`);
     }
   }
-  const fleet = { ...(scenario.fleet ?? {}) };
-  const workload = { ...(scenario.workload ?? {}) };
-  if (values.model !== undefined) scenario.model = values.model;
-  if (values.gpu !== undefined) fleet.gpu = values.gpu;
-  if (values.gpus !== undefined) fleet.count = number("gpus", values.gpus);
-  if (values.price !== undefined) fleet.pricePerGpuHour = number("price", values.price);
-  if (values["use-case"] !== undefined) scenario.useCase = values["use-case"];
-  if (values["prompt-tokens"] !== undefined) workload.promptTokens = number("prompt-tokens", values["prompt-tokens"]);
-  if (values["output-tokens"] !== undefined) workload.outputTokens = number("output-tokens", values["output-tokens"]);
-  const loads = ["rps", "per-hour", "concurrency", "offline"].filter((flag) => values[flag] !== undefined);
-  if (loads.length > 1) throw new UsageError(`give one load flag, got --${loads.join(" and --")}`);
-  if (values.rps !== undefined) workload.load = { requestsPerSecond: number("rps", values.rps) };
-  if (values["per-hour"] !== undefined) workload.load = { requestsPerHour: number("per-hour", values["per-hour"]) };
-  if (values.concurrency !== undefined) workload.load = { concurrency: number("concurrency", values.concurrency) };
-  if (values.offline !== undefined) workload.load = { offline: true, requests: number("offline", values.offline) };
-  if (values.burstiness !== undefined) {
-    workload.load = { ...(workload.load ?? {}), burstiness: number("burstiness", values.burstiness) };
-  }
-  const slos = [...(values.slo ?? []).map(parseSlo)];
-  if (values["p95-ms"] !== undefined) slos.push({ metric: "ttft", percentile: 95, targetMs: number("p95-ms", values["p95-ms"]) });
-  if (slos.length > 0) scenario.slo = slos.length === 1 ? slos[0] : slos;
-  if (values.precisions !== undefined) scenario.precisions = values.precisions.split(",").map((p) => p.trim());
-  if (values.seed !== undefined) scenario.seed = number("seed", values.seed);
-  if (Object.keys(fleet).length > 0) scenario.fleet = fleet;
-  if (Object.keys(workload).length > 0) scenario.workload = workload;
+  const scenario = scenarioFromFlags(values, base);
   if (scenario.model === undefined) throw new UsageError("a scenario needs a model: give --model or a scenario file");
-  if (scenario.fleet?.gpu === undefined) throw new UsageError("a scenario needs a GPU: give --gpu or a scenario file");
-  if (scenario.fleet.count === undefined) scenario.fleet.count = 1;
-  if (scenario.workload?.load === undefined) {
+  if (scenario.fleet.gpu === undefined) throw new UsageError("a scenario needs a GPU: give --gpu or a scenario file");
+  if (scenario.workload.load === undefined) {
     throw new UsageError("a scenario needs a load: give --rps, --per-hour, --concurrency or --offline, or a scenario file");
   }
   return scenario;
-}
-
-function configFrom(values) {
-  const config = {};
-  const flags = [["tp", "tensorParallel"], ["replicas", "replicas"], ["max-batch", "maxBatch"], ["max-batched-tokens", "maxBatchedTokens"]];
-  for (const [flag, field] of flags) if (values[flag] !== undefined) config[field] = number(flag, values[flag]);
-  if (values.precision !== undefined) config.precision = values.precision;
-  if (values.engine !== undefined) config.engine = values.engine;
-  return config;
 }
 
 /** A library error (bad input) becomes a usage error naming the field. */
@@ -205,17 +178,11 @@ function withProgress(message, call) {
   }
 }
 
-const fmt = (value, digits = 0) =>
-  value === null || value === undefined || !Number.isFinite(value)
-    ? "-"
-    : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const ms = (value) => (value === undefined || value === null ? "-" : fmt(value, value < 100 ? 1 : 0));
-
 function latencyTable(prediction) {
   const rows = [["", "mean", "p50", "p90", "p95", "p99"]];
   for (const [label, key] of [["TTFT", "ttftMs"], ["TPOT", "tpotMs"], ["ITL", "itlMs"], ["E2E", "e2eMs"]]) {
     const summary = prediction[key];
-    rows.push([label, ...["mean", "p50", "p90", "p95", "p99"].map((s) => (summary ? ms(summary[s]) : "-"))]);
+    rows.push([label, ...["mean", "p50", "p90", "p95", "p99"].map((s) => (summary ? formatMs(summary[s]) : "-"))]);
   }
   return rows.map((row) => `  ${row[0].padEnd(5)}${row.slice(1).map((cell) => cell.padStart(9)).join("")}`).join("\n");
 }
@@ -225,14 +192,14 @@ function printPrediction(prediction) {
   for (const reason of prediction.reasons) console.log(`  - ${reason}`);
   console.log(`Latency (ms):\n${latencyTable(prediction)}`);
   for (const check of prediction.slos) {
-    console.log(`  target p${check.percentile} ${check.metric} <= ${fmt(check.targetMs)} ms: ${ms(check.achievedMs)} ms, ${check.met ? "met" : "missed"}`);
+    console.log(`  target p${check.percentile} ${check.metric} <= ${formatNumber(check.targetMs)} ms: ${formatMs(check.achievedMs)} ms, ${check.met ? "met" : "missed"}`);
   }
-  console.log(`Throughput: ${fmt(prediction.requestsPerSecond, 2)} requests/s, ${fmt(prediction.outputTokensPerSecond)} output tokens/s ` +
-    `(${fmt(prediction.outputTokensPerSecondPerGpu)} per GPU)` +
-    (prediction.costPerMillionOutputTokens !== undefined ? `, $${fmt(prediction.costPerMillionOutputTokens, 2)} per million output tokens` : ""));
+  console.log(`Throughput: ${formatNumber(prediction.requestsPerSecond, 2)} requests/s, ${formatNumber(prediction.outputTokensPerSecond)} output tokens/s ` +
+    `(${formatNumber(prediction.outputTokensPerSecondPerGpu)} per GPU)` +
+    (prediction.costPerMillionOutputTokens !== undefined ? `, $${formatNumber(prediction.costPerMillionOutputTokens, 2)} per million output tokens` : ""));
   const memory = prediction.memory;
-  console.log(`Memory per GPU: ${fmt(memory.weightsGbPerGpu, 1)} GB weights, ${fmt(memory.kvCacheGbPerGpu, 1)} GB KV cache ` +
-    `(${fmt(memory.kvCapacityTokens)} tokens) of ${fmt(memory.capacityGbPerGpu)} GB`);
+  console.log(`Memory per GPU: ${formatNumber(memory.weightsGbPerGpu, 1)} GB weights, ${formatNumber(memory.kvCacheGbPerGpu, 1)} GB KV cache ` +
+    `(${formatNumber(memory.kvCapacityTokens)} tokens) of ${formatNumber(memory.capacityGbPerGpu)} GB`);
 }
 
 function printRecommendation(recommendation) {
@@ -253,8 +220,8 @@ function printRun(run) {
   for (const point of run.points) {
     const offered = point.offered.requestsPerSecond !== undefined ? `${point.offered.requestsPerSecond} req/s`
       : point.offered.concurrency !== undefined ? `${point.offered.concurrency} users` : "unthrottled";
-    const cells = [fmt(point.requestsPerSecond, 2), fmt(point.outputTokensPerSecond), `${point.completed}/${point.failed}`,
-      ms(point.ttftMs.p95), ms(point.tpotMs.p95), ms(point.itlMs.p95), ms(point.e2eMs.p95)];
+    const cells = [formatNumber(point.requestsPerSecond, 2), formatNumber(point.outputTokensPerSecond), `${point.completed}/${point.failed}`,
+      formatMs(point.ttftMs.p95), formatMs(point.tpotMs.p95), formatMs(point.itlMs.p95), formatMs(point.e2eMs.p95)];
     console.log(`  ${offered.padEnd(14)}${cells.map((c) => c.padStart(11)).join("")}`);
   }
   for (const note of run.notes) console.log(`  note: ${note}`);
@@ -289,21 +256,20 @@ function main(argv) {
   if (command === "import") return print(importFiles(positionals, values.format), printRun);
   const scenario = scenarioFrom(positionals, values);
   if (command === "predict") {
-    return print(withProgress("simulating", () => guarded(() => predict(scenario, configFrom(values)))), printPrediction);
+    return print(withProgress("simulating", () => guarded(() => predict(scenario, configFromFlags(values)))), printPrediction);
   }
   if (values.measured !== undefined) {
     const run = importFiles(values.measured, values.format);
     for (const point of run.points) delete point.samples;
     const config = {};
-    if (values["measured-tp"] !== undefined) config.tensorParallel = number("measured-tp", values["measured-tp"]);
-    if (values["measured-max-batch"] !== undefined) config.maxBatch = number("measured-max-batch", values["measured-max-batch"]);
+    if (values["measured-tp"] !== undefined) config.tensorParallel = numberFlag("measured-tp", values["measured-tp"]);
+    if (values["measured-max-batch"] !== undefined) config.maxBatch = numberFlag("measured-max-batch", values["measured-max-batch"]);
     scenario.measured = { config, runs: [run] };
     const report = withProgress("calibrating to the measurements", () => guarded(() => calibrate(scenario)));
     scenario.calibration = report.calibration;
     delete scenario.measured;
     if (!values.json) {
-      console.log(`Calibrated to ${report.observations.length} measured observations: median error ` +
-        `${fmt(report.medianAbsErrorPct, 1)}% (built-in factors: ${fmt(report.builtInMedianAbsErrorPct, 1)}%)\n`);
+      console.log(`Calibrated to ${describeCalibration(report)}\n`);
     }
   }
   return print(withProgress("advising", () => guarded(() => advise(scenario))), printRecommendation);
@@ -312,7 +278,7 @@ function main(argv) {
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof FlagError) {
     console.error(`inferplan: ${error.message}`);
     process.exitCode = 2;
   } else {

@@ -19,9 +19,14 @@ export interface CustomModel {
   expertsPerToken?: number;
 }
 
+/** GPUs of one architecture share the cost model's calibration factors. */
+export type GpuFamily = "hopper" | "ampere" | "ada" | "blackwell" | "cdna3";
+
 /** A GPU. Memory in binary GB (80 GB = 80 x 2^30 bytes); bandwidths in 10^12 and 10^9 bytes/s. */
 export interface GpuSpec {
   id?: string;
+  /** The calibration factors it uses: its family's. A custom GPU without one uses factors pooled over every family. */
+  family?: GpuFamily;
   memoryGb: number;
   memoryBandwidthTbS: number;
   bf16Tflops: number;
@@ -106,8 +111,11 @@ export interface MeasuredRun {
   notes: string[];
 }
 
+/** A benchmark file format `importBenchmark` reads. */
+export type BenchmarkFormat = "vllm" | "guidellm" | "guidellm-csv" | "aiperf" | "aiperf-csv" | "aiperf-jsonl" | "llmperf" | "csv";
+
 export interface ImportOptions {
-  format?: "vllm" | "guidellm" | "guidellm-csv" | "aiperf" | "aiperf-csv" | "aiperf-jsonl" | "llmperf" | "csv";
+  format?: BenchmarkFormat;
 }
 
 export interface CalibrationReport {
@@ -287,7 +295,7 @@ export interface ModelSpec {
 }
 
 export interface Catalog {
-  gpus: (Required<Pick<GpuSpec, "id" | "memoryGb" | "memoryBandwidthTbS" | "bf16Tflops" | "interconnect" | "interconnectGbS" | "source">> &
+  gpus: (Required<Pick<GpuSpec, "id" | "family" | "memoryGb" | "memoryBandwidthTbS" | "bf16Tflops" | "interconnect" | "interconnectGbS" | "source">> &
     GpuSpec & { precisions: Precision[] })[];
   models: ModelSpec[];
   precisions: Precision[];
@@ -298,6 +306,16 @@ export interface Catalog {
     outputTokens?: { mean: number; cv: number };
     slos: Required<Slo>[];
   }[];
+  /** The serving engines a config may name, the default one first, each with its default `maxBatch`. */
+  engines: { id: Engine; defaultMaxBatch: number }[];
+  /** The latencies an SLO may bound. */
+  metrics: Metric[];
+  /** The formats `importBenchmark` reads (and `ImportOptions.format` forces). */
+  benchmarkFormats: BenchmarkFormat[];
+  /** The precisions `advise` considers when a scenario lists none (those the GPU supports). */
+  defaultPrecisions: Precision[];
+  /** The largest tensor-parallel degree `advise` considers (one node). */
+  maxTensorParallel: number;
 }
 
 /** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */

@@ -31,7 +31,9 @@ pub fn take_panic_message() -> Option<String> {
     LAST_PANIC.with(|last| last.borrow_mut().take())
 }
 
-/// Panics on purpose, so the tests can check the wrappers (not part of the API).
+/// Panics on purpose, so the tests can check the wrappers (not part of the API; only in a
+/// build with the `test-panic` feature, never in the published package).
+#[cfg(feature = "test-panic")]
 #[wasm_bindgen(js_name = "__panicForTests")]
 pub fn panic_for_tests() {
     panic!("a deliberate panic for the tests");
@@ -43,7 +45,7 @@ pub fn version() -> String {
     crate::version().to_string()
 }
 
-/// The built-in GPUs, models and precisions.
+/// The built-in GPUs, models, precisions, use cases, engines, metrics and benchmark formats.
 #[wasm_bindgen(unchecked_return_type = "Catalog")]
 pub fn catalog() -> Result<JsValue, JsValue> {
     to_js(crate::catalog())

@@ -100,6 +100,9 @@ fn catalog_and_version_cross_the_boundary() {
     let catalog = wasm::catalog().unwrap();
     let gpus: js_sys::Array = get(&catalog, "gpus").dyn_into().unwrap();
     assert!(gpus.length() >= 8);
+    let engines: js_sys::Array = get(&catalog, "engines").dyn_into().unwrap();
+    assert_eq!(get(&engines.get(0), "defaultMaxBatch").as_f64(), Some(256.0));
+    assert_eq!(get(&catalog, "maxTensorParallel").as_f64(), Some(8.0));
     assert_eq!(wasm::version(), env!("CARGO_PKG_VERSION"));
 }
 

@@ -2,16 +2,17 @@
 // a worker (the newest request wins, so typing never waits), and the charts drawn from it.
 import init, { catalog, importBenchmark } from "../pkg/web/index.js";
 import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
-import { describeConfig, VERDICT_HEADLINES } from "../pkg/web/words.js";
+import { toFlags } from "../pkg/web/flags.js";
+import { formatMs, formatNumber } from "../pkg/web/format.js";
+import { describeCalibration, describeConfig, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
 
 const started = performance.now();
 await init();
-const { gpus, models, precisions, useCases } = catalog();
+const { defaultPrecisions, engines, gpus, maxTensorParallel, metrics, models, precisions, useCases } = catalog();
 
 const $ = (id) => document.getElementById(id);
-const fmt = (value, digits = 0) => Number.isFinite(value)
-  ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "—";
-const ms = (value) => (Number.isFinite(value) ? fmt(value, value < 100 ? 1 : 0) : "—");
+/** How the page shows a number it does not have. */
+const DASH = "—";
 
 // ---- the form and the URL ----
 
@@ -34,13 +35,18 @@ const FIELD_INPUTS = {
 };
 
 for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
+for (const metric of metrics) $("slo-metric").add(new Option(METRIC_LABELS[metric] ?? metric, metric));
 for (const model of models) $("model").add(new Option(model.id, model.id, false, model.id === "Llama-3.1-70B"));
 for (const gpu of gpus) $("gpu").add(new Option(`${gpu.id} (${gpu.memoryGb} GB)`, gpu.id, false, gpu.id === "H100-SXM"));
 for (const precision of precisions) $("precision").add(new Option(precision, precision));
+// Powers of two up to the largest degree the advisor considers: every catalog model's heads divide them.
+for (let degree = 1; degree <= maxTensorParallel; degree *= 2) $("tensor-parallel").add(new Option(degree, degree));
+// The measurements' deployment runs the default engine (the first listed) unless told otherwise.
+$("measured-max-batch").value = engines[0].defaultMaxBatch;
 $("precisions").replaceChildren(...precisions.map((precision) => {
   const label = document.createElement("label");
   const box = Object.assign(document.createElement("input"), { type: "checkbox", value: precision, name: "precisions" });
-  box.checked = precision === "bf16" || precision === "fp8";
+  box.checked = defaultPrecisions.includes(precision);
   label.append(box, precision);
   return label;
 }));
@@ -110,17 +116,12 @@ function scenarioFromForm() {
   return scenario;
 }
 
-/** The same scenario as a CLI command. */
+/** The same scenario as a CLI command (a custom model has no flag: it needs a scenario file). */
 function cliCommand(scenario) {
-  const load = scenario.workload.load;
-  const parts = ["npx inferplan advise", `--model ${typeof scenario.model === "string" ? scenario.model : "<custom: use a scenario file>"}`,
-    `--gpu ${scenario.fleet.gpu}`, `--gpus ${scenario.fleet.count}`, `--use-case ${scenario.useCase}`,
-    load.requestsPerHour !== undefined ? `--per-hour ${load.requestsPerHour}` : `--rps ${load.requestsPerSecond}`,
-    `--prompt-tokens ${scenario.workload.promptTokens}`, `--output-tokens ${scenario.workload.outputTokens}`,
-    `--slo '${scenario.slo.metric}:p${scenario.slo.percentile}<${scenario.slo.targetMs}ms'`, `--precisions ${scenario.precisions.join(",")}`];
-  if (load.burstiness !== undefined && load.burstiness !== 1) parts.push(`--burstiness ${load.burstiness}`);
-  if (scenario.fleet.pricePerGpuHour !== undefined) parts.push(`--price ${scenario.fleet.pricePerGpuHour}`);
-  return parts.join(" ");
+  const { model = "<custom: use a scenario file>", ...flags } = toFlags(scenario);
+  const shellWord = (value) => (/^[\w.,:+=@%/-]*$/.test(value) ? value : `'${value}'`);
+  const words = Object.entries(flags).flatMap(([flag, values]) => [values].flat().map((value) => `--${flag} ${shellWord(value)}`));
+  return ["npx inferplan advise", `--model ${model}`, ...words].join(" ");
 }
 
 // ---- errors beside their fields ----
@@ -150,7 +151,11 @@ function showError(error) {
 
 const listItems = (items) => items.map((text) => Object.assign(document.createElement("li"), { textContent: text }));
 
-function renderAnswer(recommendation, prediction, ownConfig) {
+/**
+ * The answer: `prediction` is of the user's own configuration, if any; `calibrationReport` of
+ * the page's calibration to the imported measurements, if any.
+ */
+function renderAnswer({ recommendation, prediction, calibrationReport }) {
   $("verdict").textContent = VERDICT_HEADLINES[recommendation.verdict];
   $("verdict").dataset.verdict = recommendation.verdict;
   $("summary").textContent = recommendation.summary;
@@ -158,7 +163,7 @@ function renderAnswer(recommendation, prediction, ownConfig) {
     (recommendation.gpusNeeded > 0 ? `; ${recommendation.gpusNeeded} GPUs carry this load.` : ".");
   $("target-rows").replaceChildren(...recommendation.prediction.slos.map((check) => {
     const row = document.createElement("tr");
-    const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${ms(check.achievedMs ?? NaN)} ms`, `${ms(check.targetMs)} ms`, check.met ? "met" : "missed"];
+    const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${formatMs(check.achievedMs, DASH)} ms`, `${formatMs(check.targetMs, DASH)} ms`, check.met ? "met" : "missed"];
     cells.forEach((text, i) => {
       const cell = document.createElement(i === 0 ? "th" : "td");
       if (i === 0) cell.scope = "row";
@@ -170,11 +175,11 @@ function renderAnswer(recommendation, prediction, ownConfig) {
     return row;
   }));
   const cost = recommendation.prediction.costPerMillionOutputTokens;
-  $("cost").textContent = cost !== undefined ? `Cost: $${fmt(cost, 2)} per million output tokens at this load.` : "";
+  $("cost").textContent = cost !== undefined ? `Cost: $${formatNumber(cost, 2, DASH)} per million output tokens at this load.` : "";
   $("reasons").replaceChildren(...listItems(recommendation.reasons));
   $("tradeoff-chart").innerHTML = tradeoffChart(recommendation);
   $("load-chart").innerHTML = loadChart(recommendation, measuredSeries(recommendation.bindingSlo));
-  renderDetails(prediction ?? recommendation.prediction, ownConfig);
+  renderDetails(prediction ?? recommendation.prediction, prediction !== undefined, calibrationReport);
 }
 
 /** The measured points of the binding metric, at its percentile, for the load chart. */
@@ -188,7 +193,7 @@ function measuredSeries(slo) {
   }))).filter((m) => Number.isFinite(m.requestsPerSecond) && Number.isFinite(m.latencyMs));
 }
 
-function renderDetails(prediction, ownConfig) {
+function renderDetails(prediction, ownConfig, calibrationReport) {
   const { config, memory } = prediction;
   $("details-heading").textContent = ownConfig ? "Details of your configuration" : "Details of the recommended configuration";
   $("status").textContent = prediction.feasible ? "Feasible" : "Infeasible";
@@ -196,15 +201,18 @@ function renderDetails(prediction, ownConfig) {
   $("prediction-reasons").replaceChildren(...listItems(prediction.reasons));
   for (const metric of ["ttft", "tpot", "itl", "e2e"]) {
     const summary = prediction[`${metric}Ms`];
-    for (const statistic of ["mean", "p50", "p90", "p95", "p99"]) $(`${metric}-${statistic}`).textContent = summary ? ms(summary[statistic]) : "—";
+    for (const statistic of ["mean", "p50", "p90", "p95", "p99"]) $(`${metric}-${statistic}`).textContent = summary ? formatMs(summary[statistic], DASH) : DASH;
   }
-  $("rps-served").textContent = fmt(prediction.requestsPerSecond, 2);
-  $("tps").textContent = `${fmt(prediction.outputTokensPerSecond)} (${fmt(prediction.outputTokensPerSecondPerGpu)})`;
-  $("weights-gb").textContent = `${fmt(memory.weightsGbPerGpu, 1)} GB`;
-  $("kv-cache-gb").textContent = `${fmt(memory.kvCacheGbPerGpu, 1)} GB`;
-  $("kv-tokens").textContent = `${fmt(memory.kvCapacityTokens)} tokens`;
-  $("calibration-source").textContent = `Calibration: ${prediction.calibrationSource}.`;
-  $("basis").textContent = prediction.simulation ? `${fmt(prediction.simulation.measuredRequests)} simulated requests per replica; ${prediction.simulation.method}.` : "";
+  $("rps-served").textContent = formatNumber(prediction.requestsPerSecond, 2, DASH);
+  $("tps").textContent = `${formatNumber(prediction.outputTokensPerSecond, 0, DASH)} (${formatNumber(prediction.outputTokensPerSecondPerGpu, 0, DASH)})`;
+  $("weights-gb").textContent = `${formatNumber(memory.weightsGbPerGpu, 1, DASH)} GB`;
+  $("kv-cache-gb").textContent = `${formatNumber(memory.kvCacheGbPerGpu, 1, DASH)} GB`;
+  $("kv-tokens").textContent = `${formatNumber(memory.kvCapacityTokens, 0, DASH)} tokens`;
+  // The factors the page fitted reach the core as given ones: say what they were fitted to.
+  $("calibration-source").textContent = calibrationReport
+    ? `Calibration: fitted to ${describeCalibration(calibrationReport)}.`
+    : `Calibration: ${prediction.calibrationSource}.`;
+  $("basis").textContent = prediction.simulation ? `${formatNumber(prediction.simulation.measuredRequests, 0, DASH)} simulated requests per replica; ${prediction.simulation.method}.` : "";
 }
 
 function renderMeasured() {
@@ -216,8 +224,8 @@ function renderMeasured() {
       : point.offered.concurrency !== undefined ? `${point.offered.concurrency} users` : "unthrottled";
     const row = document.createElement("tr");
     row.append(Object.assign(document.createElement("th"), { scope: "row", textContent: `${run.tool}: ${offered}` }),
-      cell(fmt(point.requestsPerSecond ?? NaN, 2)), cell(ms(point.ttftMs.p95 ?? NaN)),
-      cell(ms(point.itlMs.mean ?? point.tpotMs.mean ?? NaN)), cell(ms(point.e2eMs.p95 ?? NaN)));
+      cell(formatNumber(point.requestsPerSecond, 2, DASH)), cell(formatMs(point.ttftMs.p95, DASH)),
+      cell(formatMs(point.itlMs.mean ?? point.tpotMs.mean, DASH)), cell(formatMs(point.e2eMs.p95, DASH)));
     return row;
   })));
   $("measured-notes").textContent = measuredRuns.flatMap((run) => run.notes).join(" · ");
@@ -230,12 +238,14 @@ let latest = 0;
 let firstAnswer = true;
 
 worker.onmessage = ({ data }) => {
+  // Tests (and anyone watching) can count the calibrations to imported measurements.
+  if (data.fitted) document.body.dataset.calibrations = String(Number(document.body.dataset.calibrations ?? 0) + 1);
   if (data.id !== latest) return;
   $("result").setAttribute("aria-busy", "false");
   if (data.error) {
     showError(data.error);
   } else {
-    renderAnswer(data.recommendation, data.prediction, data.prediction !== undefined);
+    renderAnswer(data);
     if (firstAnswer) {
       firstAnswer = false;
       document.body.dataset.firstAnswerMs = String(Math.round(performance.now() - started));

@@ -1,21 +1,8 @@
-// Node's CommonJS entry (and, through index.js, its ES-module one): the wasm build, with a
-// Rust panic (a bug: no input should cause one) surfacing as an Error with its message rather
-// than an opaque `RuntimeError: unreachable`. The instance keeps serving later calls.
+// Node's CommonJS entry (and, through index.js, its ES-module one): the wasm build, every
+// function behind the panic guard. The wasm is ready on load.
 const wasm = require("./inferplan.js");
 
-function guard(fn) {
-  return function guarded(...args) {
-    try {
-      return fn(...args);
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        const message = wasm.__takePanicMessage() ?? error.message;
-        throw new Error(`inferplan internal error (please report it): ${message}`);
-      }
-      throw error;
-    }
-  };
-}
+// @guard (scripts/build.sh writes npm/guard.js here)
 
 module.exports = {
   advise: guard(wasm.advise),
@@ -24,5 +11,4 @@ module.exports = {
   calibrate: guard(wasm.calibrate),
   catalog: guard(wasm.catalog),
   version: guard(wasm.version),
-  __panicForTests: guard(wasm.__panicForTests),
 };

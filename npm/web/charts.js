@@ -2,18 +2,11 @@
 // (latency percentile against throughput per GPU for every candidate) and latency against load.
 // Plain markup strings, no library; colours come from CSS custom properties so the charts
 // follow the page's light or dark scheme, and every series also differs by shape or dash.
+import { formatCompact } from "./format.js";
+import { describeConfig, describeDeployment } from "./words.js";
 
 const escapeXml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-
-const fmt = (value) => {
-  if (!Number.isFinite(value)) return "-";
-  if (value >= 10000) return `${(value / 1000).toFixed(0)}k`;
-  if (value >= 1000) return `${(value / 1000).toFixed(1)}k`;
-  if (value >= 100) return value.toFixed(0);
-  if (value >= 10) return value.toFixed(1);
-  return value.toFixed(2);
-};
 
 /** Round tick values for a linear axis from 0 to `max`. */
 function linearTicks(max) {
@@ -55,9 +48,9 @@ function axes({ x, y, xTicks, yTicks, xLabel, yLabel }) {
   for (const t of yTicks) markup += `<line x1="${left}" x2="${width - right}" y1="${y(t)}" y2="${y(t)}" stroke-opacity="0.35"/>`;
   markup += `<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}"/><line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}"/></g>`;
   markup += `<g fill="currentColor" text-anchor="end">`;
-  for (const t of yTicks) markup += `<text x="${left - 6}" y="${y(t) + 4}">${fmt(t)}</text>`;
+  for (const t of yTicks) markup += `<text x="${left - 6}" y="${y(t) + 4}">${formatCompact(t)}</text>`;
   markup += `</g><g fill="currentColor" text-anchor="middle">`;
-  for (const t of xTicks) markup += `<text x="${x(t)}" y="${height - bottom + 16}">${fmt(t)}</text>`;
+  for (const t of xTicks) markup += `<text x="${x(t)}" y="${height - bottom + 16}">${formatCompact(t)}</text>`;
   markup += `</g><text x="${(left + width - right) / 2}" y="${height - bottom + 34}" text-anchor="middle" fill="currentColor">${escapeXml(xLabel)}</text>`;
   markup += `<text transform="translate(14 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle" fill="currentColor">${escapeXml(yLabel)}</text>`;
   return markup;
@@ -100,7 +93,7 @@ export function tradeoffChart(recommendation) {
   let body = `<rect x="${left}" y="${y(slo.targetMs)}" width="${width - left - right}" height="${height - bottom - y(slo.targetMs)}" fill="var(--good, #1a7f37)" fill-opacity="0.08"/>`;
   body += axes({ x, y, xTicks: linearTicks(xMax), yTicks: logTicks(yMin, yMax), xLabel: "output tokens/s per GPU at SLO capacity", yLabel: `p${slo.percentile} ${metric} at the required load (ms, log)` });
   body += `<line x1="${left}" x2="${width - right}" y1="${y(slo.targetMs)}" y2="${y(slo.targetMs)}" stroke="var(--bad, #b42318)" stroke-width="1.5" stroke-dasharray="6 3"/>`;
-  body += `<text x="${width - right - 4}" y="${y(slo.targetMs) - 5}" text-anchor="end" fill="currentColor">target ${fmt(slo.targetMs)} ms</text>`;
+  body += `<text x="${width - right - 4}" y="${y(slo.targetMs) - 5}" text-anchor="end" fill="currentColor">target ${formatCompact(slo.targetMs)} ms</text>`;
   if (requiredPerGpu !== null) {
     body += `<line x1="${x(requiredPerGpu)}" x2="${x(requiredPerGpu)}" y1="${top}" y2="${height - bottom}" stroke="currentColor" stroke-width="1" stroke-dasharray="2 3"/>`;
     body += `<text x="${x(requiredPerGpu) + 4}" y="${top + 12}" fill="currentColor">required</text>`;
@@ -112,7 +105,7 @@ export function tradeoffChart(recommendation) {
   for (const p of points) {
     const cx = x(p.outputTokensPerSecondPerGpu);
     const cy = y(p.latencyMs);
-    const label = `TP${p.config.tensorParallel} ${p.config.precision}, batch ${p.config.maxBatch}: ${fmt(p.latencyMs)} ms, ${fmt(p.outputTokensPerSecondPerGpu)} tok/s/GPU${p.meetsSlo ? "" : " (misses the target)"}`;
+    const label = `${describeConfig(p.config)}: ${formatCompact(p.latencyMs)} ms, ${formatCompact(p.outputTokensPerSecondPerGpu)} tok/s/GPU${p.meetsSlo ? "" : " (misses the target)"}`;
     body += `<g class="point${p.recommended ? " recommended" : ""}"><title>${escapeXml(label)}</title>${(p.recommended ? marker.recommended : p.meetsSlo ? marker.meets : marker.misses)(cx, cy)}</g>`;
     if (p.recommended) body += `<text x="${cx + 12}" y="${cy - 8}" fill="currentColor" font-weight="600">recommended</text>`;
   }
@@ -122,8 +115,8 @@ export function tradeoffChart(recommendation) {
     `<line x1="292" x2="316" y1="0" y2="0" stroke="var(--accent, #0a58ca)" stroke-width="1.5"/><text x="320" y="4" fill="currentColor">Pareto frontier</text>` +
     `<rect x="420" y="-6" width="14" height="12" fill="var(--good, #1a7f37)" fill-opacity="0.15"/><text x="438" y="4" fill="currentColor">under target</text>`;
   const recommended = points.find((p) => p.recommended);
-  const description = `${points.length} candidate deployments, ${frontier.length} on the Pareto frontier; target ${fmt(slo.targetMs)} ms` +
-    (recommended ? `; recommended TP${recommended.config.tensorParallel} ${recommended.config.precision} at ${fmt(recommended.latencyMs)} ms.` : ".");
+  const description = `${points.length} candidate deployments, ${frontier.length} on the Pareto frontier; target ${formatCompact(slo.targetMs)} ms` +
+    (recommended ? `; recommended ${describeDeployment(recommended.config)} at ${formatCompact(recommended.latencyMs)} ms.` : ".");
   return frame(title, description, body, legend);
 }
 
@@ -147,9 +140,9 @@ export function loadChart(recommendation, measured = []) {
   const y = (v) => top + (1 - v / yMax) * (height - top - bottom);
   let body = axes({ x, y, xTicks: linearTicks(xMax), yTicks: linearTicks(yMax), xLabel: "requests/s (all replicas)", yLabel: `${metric} (ms)` });
   body += `<line x1="${left}" x2="${width - right}" y1="${y(slo.targetMs)}" y2="${y(slo.targetMs)}" stroke="var(--bad, #b42318)" stroke-width="1.5" stroke-dasharray="6 3"/>`;
-  body += `<text x="${left + 6}" y="${y(slo.targetMs) - 5}" fill="currentColor">target p${slo.percentile} ${fmt(slo.targetMs)} ms</text>`;
+  body += `<text x="${left + 6}" y="${y(slo.targetMs) - 5}" fill="currentColor">target p${slo.percentile} ${formatCompact(slo.targetMs)} ms</text>`;
   body += `<line x1="${x(recommendation.requiredLoad)}" x2="${x(recommendation.requiredLoad)}" y1="${top}" y2="${height - bottom}" stroke="currentColor" stroke-dasharray="2 3"/>`;
-  body += `<text x="${x(recommendation.requiredLoad) + 4}" y="${top + 12}" fill="currentColor">required ${fmt(recommendation.requiredLoad)}</text>`;
+  body += `<text x="${x(recommendation.requiredLoad) + 4}" y="${top + 12}" fill="currentColor">required ${formatCompact(recommendation.requiredLoad)}</text>`;
   const series = [
     ["p50Ms", "p50", "", "circle"],
     ["p95Ms", "p95", "6 3", "square"],
@@ -162,14 +155,14 @@ export function loadChart(recommendation, measured = []) {
   series.forEach(([key, label, dash, kind], i) => {
     body += `<polyline points="${curve.map((p) => `${x(p.requestsPerSecond)},${y(p[key])}`).join(" ")}" fill="none" stroke="var(--accent, #0a58ca)" stroke-width="2" stroke-dasharray="${dash}"/>`;
     for (const p of curve) {
-      body += `<g><title>${escapeXml(`${fmt(p.requestsPerSecond)} req/s: ${label} ${fmt(p[key])} ms${p.fellBehind ? " (past capacity: the queue grows)" : ""}`)}</title>${shape(kind, x(p.requestsPerSecond), y(p[key]))}</g>`;
+      body += `<g><title>${escapeXml(`${formatCompact(p.requestsPerSecond)} req/s: ${label} ${formatCompact(p[key])} ms${p.fellBehind ? " (past capacity: the queue grows)" : ""}`)}</title>${shape(kind, x(p.requestsPerSecond), y(p[key]))}</g>`;
     }
     legend += `<line x1="${i * 90}" x2="${i * 90 + 24}" y1="0" y2="0" stroke="var(--accent, #0a58ca)" stroke-width="2" stroke-dasharray="${dash}"/>${shape(kind, i * 90 + 12, 0)}<text x="${i * 90 + 30}" y="4" fill="currentColor">${label}</text>`;
   });
   for (const m of measured) {
     const cx = x(m.requestsPerSecond);
     const cy = y(m.latencyMs);
-    body += `<g class="measured"><title>${escapeXml(`measured ${m.label}: ${fmt(m.requestsPerSecond)} req/s, ${fmt(m.latencyMs)} ms`)}</title>` +
+    body += `<g class="measured"><title>${escapeXml(`measured ${m.label}: ${formatCompact(m.requestsPerSecond)} req/s, ${formatCompact(m.latencyMs)} ms`)}</title>` +
       `<path d="M${cx} ${cy - 6}L${cx + 6} ${cy}L${cx} ${cy + 6}L${cx - 6} ${cy}Z" fill="var(--bg, #fff)" stroke="var(--bad, #b42318)" stroke-width="2"/></g>`;
   }
   if (measured.length > 0) {
@@ -180,6 +173,6 @@ export function loadChart(recommendation, measured = []) {
     body += `<rect x="${x(past[0].requestsPerSecond)}" y="${top}" width="${width - right - x(past[0].requestsPerSecond)}" height="${height - top - bottom}" fill="var(--bad, #b42318)" fill-opacity="0.07"/>`;
     legend += `<rect x="280" y="-6" width="14" height="12" fill="var(--bad, #b42318)" fill-opacity="0.2"/><text x="298" y="4" fill="currentColor">past capacity</text>`;
   }
-  const description = `p50, p95 and p99 ${metric} from ${fmt(curve[0].requestsPerSecond)} to ${fmt(curve[curve.length - 1].requestsPerSecond)} requests/s.`;
+  const description = `p50, p95 and p99 ${metric} from ${formatCompact(curve[0].requestsPerSecond)} to ${formatCompact(curve[curve.length - 1].requestsPerSecond)} requests/s.`;
   return frame(title, description, body, legend);
 }

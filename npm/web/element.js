@@ -10,7 +10,11 @@
 // loaded once, relative to this module, and shared by every element on the page.
 import init, { advise } from "./index.js";
 import { loadChart, tradeoffChart } from "./charts.js";
-import { parseSlo as parseSloText, VERDICT_HEADLINES } from "./words.js";
+import { scenarioFromFlags } from "./flags.js";
+import { describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
+
+/** The attributes that set the scenario: named, and read, like the command's flags. */
+const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price"];
 
 const STYLE = `
 :host { display: block; --fg: CanvasText; --bg: Canvas; --line: #8c959f; --accent: #0a58ca; --good: #1a7f37; --bad: #b42318;
@@ -26,17 +30,10 @@ input { width: 7em; font: inherit; }
 ul { margin: 4px 0 0; padding-left: 18px; }
 `;
 
-/** "ttft:p95<500ms" -> { metric, percentile, targetMs }, or an error saying the form. */
-function parseSlo(text) {
-  const slo = parseSloText(text);
-  if (!slo) throw new Error(`slo must look like ttft:p95<500ms, got "${text}"`);
-  return slo;
-}
-
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 export class InferplanAdvisor extends HTMLElement {
-  static observedAttributes = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "compact", "interactive"];
+  static observedAttributes = [...SCENARIO_ATTRIBUTES, "compact", "interactive"];
 
   constructor() {
     super();
@@ -61,26 +58,16 @@ export class InferplanAdvisor extends HTMLElement {
     });
   }
 
-  /** The scenario: the JSON child, then the attributes over it. */
+  /** The scenario: the JSON child, then the attributes over it (`slo` comma-separated for several). */
   scenario() {
     const child = this.querySelector('script[type="application/json"]');
-    const scenario = child ? JSON.parse(child.textContent) : {};
-    const attribute = (name) => this.getAttribute(name);
-    const numeric = (name) => (attribute(name) === null ? undefined : Number(attribute(name)));
-    scenario.fleet = { ...(scenario.fleet ?? {}) };
-    scenario.workload = { ...(scenario.workload ?? {}) };
-    if (attribute("model") !== null) scenario.model = attribute("model");
-    if (attribute("gpu") !== null) scenario.fleet.gpu = attribute("gpu");
-    if (attribute("gpus") !== null) scenario.fleet.count = numeric("gpus");
-    scenario.fleet.count ??= 1;
-    if (attribute("price") !== null) scenario.fleet.pricePerGpuHour = numeric("price");
-    if (attribute("use-case") !== null) scenario.useCase = attribute("use-case");
-    if (attribute("prompt-tokens") !== null) scenario.workload.promptTokens = numeric("prompt-tokens");
-    if (attribute("output-tokens") !== null) scenario.workload.outputTokens = numeric("output-tokens");
-    if (attribute("rps") !== null) scenario.workload.load = { requestsPerSecond: numeric("rps") };
-    if (attribute("per-hour") !== null) scenario.workload.load = { requestsPerHour: numeric("per-hour") };
-    if (attribute("slo") !== null) scenario.slo = attribute("slo").split(",").map(parseSlo);
-    return scenario;
+    const flags = {};
+    for (const name of SCENARIO_ATTRIBUTES) if (this.hasAttribute(name)) flags[name] = this.getAttribute(name);
+    if (flags.slo !== undefined) flags.slo = flags.slo.split(",");
+    // With both, the hourly volume wins, as it always has for this element.
+    if (flags["per-hour"] !== undefined) delete flags.rps;
+    // An error names the attribute as written here ("gpus must be a number"), without dashes.
+    return scenarioFromFlags(flags, child ? JSON.parse(child.textContent) : {}, { prefix: "" });
   }
 
   async render() {
@@ -91,11 +78,9 @@ export class InferplanAdvisor extends HTMLElement {
     try {
       const scenario = this.scenario();
       const recommendation = advise(scenario);
-      const config = recommendation.config;
-      const replicas = config.replicas === 1 ? "" : ` × ${config.replicas}`;
       body = `<p class="verdict${recommendation.verdict.startsWith("infeasible") ? " infeasible" : ""}" part="verdict" data-verdict="${recommendation.verdict}">${escapeHtml(VERDICT_HEADLINES[recommendation.verdict])}</p>
 <p class="summary" part="summary">${escapeHtml(recommendation.summary)}</p>` +
-        (compact ? "" : `<p class="config">Recommended: TP${config.tensorParallel}${replicas} in ${config.precision} (${recommendation.prediction.gpusUsed} GPUs)</p>
+        (compact ? "" : `<p class="config">Recommended: ${escapeHtml(describeDeployment(recommendation.config, recommendation.prediction.gpusUsed))}</p>
 <div part="chart">${tradeoffChart(recommendation)}</div>
 <details><summary>Latency against load, and the reasons</summary><div part="load-chart">${loadChart(recommendation)}</div>
 <ul>${recommendation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul></details>`);
@@ -112,23 +97,20 @@ export class InferplanAdvisor extends HTMLElement {
     }
   }
 
+  /** The first SLO's target, ms, for the interactive input. */
   targetMs() {
     const slo = this.getAttribute("slo");
-    try {
-      return slo ? parseSlo(slo.split(",")[0]).targetMs : undefined;
-    } catch {
-      return undefined;
-    }
+    return slo ? parseSlo(slo.split(",")[0])?.targetMs : undefined;
   }
 
   fromControl(input) {
     if (input.dataset.attribute === "rps") {
       this.setAttribute("rps", input.value);
-    } else {
-      const first = (this.getAttribute("slo") ?? "ttft:p95<500ms").split(",")[0];
-      const [metric, rest] = first.split(":");
-      this.setAttribute("slo", `${metric}:${rest.split("<")[0]}<${input.value}ms`);
+      return;
     }
+    // The first SLO with the new target (the others are dropped, as they always have been).
+    const first = parseSlo((this.getAttribute("slo") ?? "ttft:p95<500ms").split(",")[0]);
+    if (first) this.setAttribute("slo", formatSlo({ ...first, targetMs: input.value }));
   }
 }
 

@@ -1,5 +1,6 @@
-// Wording shared by the page, <inferplan-advisor> and the `inferplan` command: plain functions,
-// no DOM, so Node and browsers both load this module.
+// Wording shared by the page, <inferplan-advisor>, the charts and the `inferplan` command: plain
+// functions, no DOM, so Node and browsers both load this module. Numbers go through format.js.
+import { formatNumber } from "./format.js";
 
 /** The verdicts as headlines. */
 export const VERDICT_HEADLINES = {
@@ -10,13 +11,39 @@ export const VERDICT_HEADLINES = {
   "infeasible-capacity": "Infeasible: not enough capacity",
 };
 
-const grouped = (value) => value.toLocaleString("en-US", { maximumFractionDigits: 0 });
+/** The latency metrics (the ids of `catalog().metrics`) in words. */
+export const METRIC_LABELS = {
+  ttft: "time to first token",
+  tpot: "time per output token",
+  itl: "inter-token latency",
+  e2e: "end-to-end",
+};
 
-/** "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens per iteration". */
-export function describeConfig(config, gpus) {
+/** " (8 GPUs)", or nothing when the count is not given. */
+const onGpus = (gpus) => (gpus === undefined ? "" : ` (${gpus} GPUs)`);
+
+/**
+ * A deployment in short, as the advisor's own summaries and reasons name it:
+ * "TP4 x 2 replicas in fp8"; with `gpus`, "TP4 x 2 replicas in fp8 (8 GPUs)".
+ */
+export function describeDeployment(config, gpus) {
   const replicas = config.replicas === 1 ? "" : ` x ${config.replicas} replicas`;
-  return `TP${config.tensorParallel}${replicas} in ${config.precision} on ${config.engine} (${gpus} GPUs), ` +
-    `max batch ${config.maxBatch}, ${grouped(config.maxBatchedTokens)} tokens per iteration`;
+  return `TP${config.tensorParallel}${replicas} in ${config.precision}${onGpus(gpus)}`;
+}
+
+/**
+ * A deployment in full: "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens
+ * per iteration"; without `gpus`, no "(8 GPUs)".
+ */
+export function describeConfig(config, gpus) {
+  return `${describeDeployment(config)} on ${config.engine}${onGpus(gpus)}, ` +
+    `max batch ${config.maxBatch}, ${formatNumber(config.maxBatchedTokens)} tokens per iteration`;
+}
+
+/** What a calibration report says: "16 measured observations: median error 4.1% (built-in factors: 10.4%)". */
+export function describeCalibration(report) {
+  return `${report.observations.length} measured observations: median error ` +
+    `${formatNumber(report.medianAbsErrorPct, 1)}% (built-in factors: ${formatNumber(report.builtInMedianAbsErrorPct, 1)}%)`;
 }
 
 /** "ttft:p95<500ms" -> { metric: "ttft", percentile: 95, targetMs: 500 }; `null` when malformed. */
@@ -25,4 +52,9 @@ export function parseSlo(text) {
   if (!match) return null;
   const [, metric, percentile, target, unit] = match;
   return { metric: metric.toLowerCase(), percentile: Number(percentile), targetMs: Number(target) * (unit === "s" ? 1000 : 1) };
+}
+
+/** { metric: "ttft", percentile: 95, targetMs: 500 } -> "ttft:p95<500ms" (a left-out percentile is the core's default, 95). */
+export function formatSlo(slo) {
+  return `${slo.metric}:p${slo.percentile ?? 95}<${slo.targetMs}ms`;
 }

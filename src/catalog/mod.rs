@@ -38,6 +38,7 @@ pub struct Catalog {
     pub default_precisions: Vec<Precision>,
     /// Each use case with the lengths and latency targets its preset supplies.
     pub use_cases: Vec<UseCaseEntry>,
+    /// The serving engines a config may name, the default one (vLLM) first.
     pub engines: Vec<EngineEntry>,
     /// The latency metrics an SLO can bound.
     pub metrics: Vec<Metric>,
@@ -158,6 +159,35 @@ mod tests {
         let message = find_gpu("fleet.gpu", "H900").unwrap_err().to_string();
         assert!(message.starts_with("fleet.gpu: unknown GPU \"H900\""), "{message}");
         assert!(message.contains("H100-SXM") && message.contains("MI300X"), "{message}");
+    }
+
+    #[test]
+    fn lists_the_choices_a_scenario_names_and_the_advisors_defaults() {
+        let json = serde_json::to_value(catalog()).unwrap();
+        assert_eq!(
+            json["engines"],
+            serde_json::json!([
+                { "id": "vllm", "defaultMaxBatch": 256 },
+                { "id": "sglang", "defaultMaxBatch": 256 },
+                { "id": "tensorrt-llm", "defaultMaxBatch": 2048 },
+            ])
+        );
+        assert_eq!(json["metrics"], serde_json::json!(["ttft", "tpot", "itl", "e2e"]));
+        assert_eq!(
+            json["benchmarkFormats"],
+            serde_json::json!([
+                "vllm",
+                "guidellm",
+                "guidellm-csv",
+                "aiperf",
+                "aiperf-csv",
+                "aiperf-jsonl",
+                "llmperf",
+                "csv"
+            ])
+        );
+        assert_eq!(json["defaultPrecisions"], serde_json::json!(["bf16", "fp8"]));
+        assert_eq!(json["maxTensorParallel"], 8);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 // Screenshots go to test-output/ (git-ignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 
 const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
 const SAMPLES = new URL("../data/samples/", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
+const TEST_PANIC_PKG = `${ROOT}target/pkg-test-panic/`;
 let server, url, browser, page;
 const pageErrors = [];
 
@@ -106,18 +110,28 @@ test("an invalid value shows its error beside the field and the rest keeps worki
 });
 
 test("a panic inside the wasm surfaces as an Error and the page keeps computing", async () => {
+  // The web entry of the package built with the test-panic feature (make build-test-panic, part
+  // of make test), served to this page under /pkg-test-panic/.
+  assert.ok(existsSync(`${TEST_PANIC_PKG}web/index.js`), "target/pkg-test-panic/ is missing: run `make build-test-panic`");
+  await page.route("**/pkg-test-panic/**", (route) => {
+    const file = new URL(route.request().url()).pathname.replace(/^\/pkg-test-panic\//, "");
+    return route.fulfill({ path: `${TEST_PANIC_PKG}${file}`, contentType: file.endsWith(".wasm") ? "application/wasm" : "text/javascript" });
+  });
   const result = await page.evaluate(async () => {
-    const inferplan = await import("/pkg/web/index.js");
+    const inferplan = await import("/pkg-test-panic/web/index.js");
+    await inferplan.default();
     let message = "";
     try {
       inferplan.__panicForTests();
     } catch (error) {
       message = `${error.constructor.name}: ${error.message}`;
     }
-    return { message, version: inferplan.version() };
+    return { message, version: inferplan.version(), gpus: inferplan.catalog().gpus.length };
   });
+  await page.unroute("**/pkg-test-panic/**");
   assert.match(result.message, /^Error: inferplan internal error .*deliberate panic/s);
   assert.match(result.version, /^\d+\.\d+\.\d+/);
+  assert.ok(result.gpus >= 8);
   await answered(() => page.fill("#volume", "4"));
   assert.ok(await verdict());
 });
@@ -130,7 +144,12 @@ test("copy as JSON and as a CLI command give the scenario", async () => {
   assert.equal(json.fleet.count, 8);
   await page.click("#copy-cli");
   await page.waitForFunction(() => document.querySelector("#copied").textContent.startsWith("CLI"));
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^npx inferplan advise --model Llama-3\.1-70B/);
+  const command = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(command, /^npx inferplan advise --model Llama-3\.1-70B/);
+  // The command reproduces the page's answer.
+  const cli = spawnSync("bash", ["-c", `${command.replace(/^npx inferplan/, `"${process.execPath}" pkg/cli.js`)} --json`], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(JSON.parse(cli.stdout).summary, await text("#summary"));
 });
 
 test("the form can be used from the keyboard", async () => {
@@ -152,7 +171,16 @@ test("dropped benchmark files appear as measured points and calibrate the answer
   assert.equal((await page.$$("#measured-rows tr")).length, 4);
   assert.equal((await page.$$("#load-chart svg .measured")).length, 4, "measured points on the load chart");
   await page.screenshot({ path: `${OUTPUT}page-measured.png`, fullPage: true });
-  assert.match(await text("#calibration-source"), /fitted to/);
+  assert.match(await text("#calibration-source"), /^Calibration: fitted to \d+ measured observations: median error [\d.]+% \(built-in factors: [\d.]+%\)\.$/);
+  // Calibrated once: again only when what the fit depends on changes, not for a new volume.
+  const calibrations = () => page.getAttribute("body", "data-calibrations");
+  assert.equal(await calibrations(), "1");
+  const source = await text("#calibration-source");
+  await answered(() => page.fill("#volume", "2"));
+  assert.equal(await calibrations(), "1");
+  assert.equal(await text("#calibration-source"), source);
+  await answered(() => page.fill("#measured-max-batch", "128"));
+  assert.equal(await calibrations(), "2");
   await answered(() => page.setInputFiles("#measured-files", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"hello": 1}') }));
   assert.match(await text("#measured-files-error"), /not a known benchmark format/);
   await answered(() => page.click("#clear-measured"));

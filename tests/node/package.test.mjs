@@ -3,11 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import * as esm from "../../pkg/index.js";
 
 const require = createRequire(import.meta.url);
 const cjs = require("../../pkg");
 const ROOT = new URL("../..", import.meta.url).pathname;
+const TEST_PANIC_ENTRY = new URL("../../target/pkg-test-panic/node/index.cjs", import.meta.url).pathname;
+const readSample = (name) => readFileSync(new URL(`../data/samples/${name}`, import.meta.url), "utf8");
 
 const scenario = () => ({
   model: "Llama-3.1-70B",
@@ -98,6 +101,21 @@ test("catalog lists every GPU and model of the design", () => {
   assert.ok(gpus.every((gpu) => typeof gpu.source === "string" && gpu.source.length > 0));
 });
 
+test("catalog lists the engines, metrics and benchmark formats, and the advisor's defaults", () => {
+  const { engines, metrics, benchmarkFormats, defaultPrecisions, maxTensorParallel } = esm.catalog();
+  assert.deepEqual(engines, [
+    { id: "vllm", defaultMaxBatch: 256 }, { id: "sglang", defaultMaxBatch: 256 }, { id: "tensorrt-llm", defaultMaxBatch: 2048 },
+  ]);
+  assert.deepEqual(metrics, ["ttft", "tpot", "itl", "e2e"]);
+  assert.deepEqual(benchmarkFormats, ["vllm", "guidellm", "guidellm-csv", "aiperf", "aiperf-csv", "aiperf-jsonl", "llmperf", "csv"]);
+  assert.deepEqual(defaultPrecisions, ["bf16", "fp8"]);
+  assert.equal(maxTensorParallel, 8);
+  // The defaults are the ones the core applies.
+  const scenario = { model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 1 }, workload: { promptTokens: 100, outputTokens: 10, load: { concurrency: 1 } } };
+  assert.equal(esm.predict(scenario, { engine: "tensorrt-llm" }).config.maxBatch, 2048);
+  assert.equal(esm.predict(scenario).config.precision, defaultPrecisions[0]);
+});
+
 test("advise answers latency or throughput first with a recommended config", () => {
   const chatbot = esm.advise({
     useCase: "chat",
@@ -130,15 +148,13 @@ test("advise without a target names the slo field", () => {
   );
 });
 
-test("importBenchmark reads the sample files, alone or as a sweep, and calibrate fits them", async () => {
-  const { readFileSync } = await import("node:fs");
-  const read = (name) => readFileSync(new URL(`../data/samples/${name}`, import.meta.url), "utf8");
-  const guidellm = esm.importBenchmark(read("guidellm-constant-rates.json"));
+test("importBenchmark reads the sample files, alone or as a sweep, and calibrate fits them", () => {
+  const guidellm = esm.importBenchmark(readSample("guidellm-constant-rates.json"));
   assert.equal(guidellm.tool, "guidellm");
   assert.deepEqual(guidellm.points.map((p) => p.offered.requestsPerSecond), [2, 5, 10, 20]);
-  const vllm = cjs.importBenchmark(read("vllm-bench-serve-rate5-detailed.json"), { format: "vllm" });
+  const vllm = cjs.importBenchmark(readSample("vllm-bench-serve-rate5-detailed.json"), { format: "vllm" });
   assert.equal(vllm.points[0].ttftMs.intervals.p99, "insufficient samples");
-  const sweep = esm.importBenchmark([read("vllm-bench-serve-rate5-detailed.json"), read("aiperf-concurrency16-summary.csv")]);
+  const sweep = esm.importBenchmark([readSample("vllm-bench-serve-rate5-detailed.json"), readSample("aiperf-concurrency16-summary.csv")]);
   assert.equal(sweep.points.length, 2);
   assert.throws(() => esm.importBenchmark("nothing to see"), { field: "text", message: /not a known benchmark format/ });
   assert.throws(() => esm.importBenchmark("{}", { format: "nsight" }), { field: "options.format" });
@@ -154,12 +170,30 @@ test("importBenchmark reads the sample files, alone or as a sweep, and calibrate
 });
 
 test("a Rust panic surfaces as an Error with its message, and the instance keeps serving", () => {
-  assert.throws(() => cjs.__panicForTests(), (error) => {
+  // The package built with the test-panic feature (scripts/build.sh --test-panic, run by make test).
+  assert.ok(existsSync(TEST_PANIC_ENTRY), "target/pkg-test-panic/ is missing: run `make build-test-panic` (make test does)");
+  const panicking = require(TEST_PANIC_ENTRY);
+  assert.throws(() => panicking.__panicForTests(), (error) => {
     assert.ok(error instanceof Error);
     assert.match(error.message, /^inferplan internal error \(please report it\): panicked at .*a deliberate panic for the tests/s);
     return true;
   });
-  assert.equal(esm.predict(scenario()).feasible, true);
-  assert.throws(() => cjs.__panicForTests(), /deliberate panic/);
-  assert.equal(esm.catalog().gpus.length >= 8, true);
+  assert.ok(panicking.importBenchmark(readSample("guidellm-constant-rates.csv")).points.length > 0);
+  assert.throws(() => panicking.__panicForTests(), /deliberate panic/);
+  assert.equal(panicking.catalog().gpus.length >= 8, true);
+  assert.equal(panicking.version(), esm.version());
+});
+
+test("the published package has no panic for the tests", async () => {
+  assert.equal(cjs.__panicForTests, undefined);
+  assert.ok(!("__panicForTests" in esm));
+  const web = await import("../../pkg/web/index.js");
+  assert.ok(!("__panicForTests" in web));
+  for (const dir of ["node", "web"]) {
+    const wasm = new WebAssembly.Module(readFileSync(new URL(`../../pkg/${dir}/inferplan_bg.wasm`, import.meta.url)));
+    const exports = WebAssembly.Module.exports(wasm).map((entry) => entry.name);
+    assert.ok(exports.includes("predict"), exports.join(" "));
+    assert.ok(!exports.some((name) => /panic_for_tests|panicForTests/i.test(name)), exports.join(" "));
+    assert.ok(!readFileSync(new URL(`../../pkg/${dir}/inferplan.js`, import.meta.url), "utf8").includes("__panicForTests"));
+  }
 });

@@ -1,0 +1,37 @@
+// The wording and number formats shared by the command, the page, the element and the charts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { advise } from "../../pkg/index.js";
+import { formatCompact, formatMs, formatNumber } from "../../pkg/web/format.js";
+import { describeConfig, describeDeployment, formatSlo, parseSlo } from "../../pkg/web/words.js";
+
+test("numbers: grouped with fixed decimals, ms with one decimal under 100, compact axis labels, a mark for missing ones", () => {
+  assert.equal(formatNumber(1234.567, 1), "1,234.6");
+  assert.equal(formatNumber(2, 2), "2.00");
+  assert.equal(formatNumber(NaN), "-");
+  assert.equal(formatNumber(undefined, 1, "—"), "—");
+  assert.equal(formatMs(42.66), "42.7");
+  assert.equal(formatMs(1234.4), "1,234");
+  assert.equal(formatMs(null, "—"), "—");
+  assert.deepEqual([12345, 1500, 250, 42.5, 3.14159, Infinity].map(formatCompact), ["12k", "1.5k", "250", "42.5", "3.14", "-"]);
+});
+
+test("a deployment reads the same in short as in the advisor's own sentences, and in full", () => {
+  const recommendation = advise({ useCase: "summarization", model: "Llama-3.1-70B", fleet: { gpu: "H100-SXM", count: 8 },
+    workload: { load: { requestsPerHour: 10000 } } });
+  const { config } = recommendation;
+  assert.ok(config.replicas > 1, JSON.stringify(config));
+  assert.ok(recommendation.summary.includes(describeDeployment(config)), `${describeDeployment(config)} | ${recommendation.summary}`);
+  assert.equal(describeDeployment({ tensorParallel: 4, replicas: 2, precision: "fp8" }, 8), "TP4 x 2 replicas in fp8 (8 GPUs)");
+  assert.equal(describeDeployment({ tensorParallel: 8, replicas: 1, precision: "bf16" }), "TP8 in bf16");
+  const full = { engine: "vllm", tensorParallel: 4, replicas: 2, precision: "fp8", maxBatch: 256, maxBatchedTokens: 8192 };
+  assert.equal(describeConfig(full, 8), "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens per iteration");
+  assert.equal(describeConfig(full), "TP4 x 2 replicas in fp8 on vllm, max batch 256, 8,192 tokens per iteration");
+});
+
+test("an SLO written and read back", () => {
+  assert.deepEqual(parseSlo("E2E:p99<20s"), { metric: "e2e", percentile: 99, targetMs: 20000 });
+  assert.equal(parseSlo("ttft<5"), null);
+  assert.equal(formatSlo({ metric: "tpot", percentile: 90, targetMs: 40.5 }), "tpot:p90<40.5ms");
+  assert.equal(formatSlo({ metric: "ttft", targetMs: 500 }), "ttft:p95<500ms");
+});
