@@ -43,9 +43,10 @@ test: setup-browser setup-fuzz build lint test-rust test-wasm test-node test-bro
 
 check: lint test-rust ## the fast loop for every commit: formatting, lints, native tests (under a minute warm)
 
-lint: ## cargo fmt --check and clippy with warnings as errors, over the crate and the tools
+lint: setup ## cargo fmt --check and clippy with warnings as errors: the crate and the tools natively, the wasm boundary for wasm32
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets --features test-panic -- -D warnings
 
 test-rust: ## the native Rust tests (they also write target/determinism-native.json for test-node)
 	cargo test --quiet

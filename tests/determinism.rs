@@ -1,11 +1,19 @@
-//! The same input and seed give byte-identical JSON: twice natively here, and natively against
-//! WebAssembly in tests/node/determinism.test.mjs, which reads the answers this test writes to
-//! target/determinism-native.json.
+//! The same input and seed give byte-identical JSON, twice natively here and natively against
+//! WebAssembly in tests/node/determinism.test.mjs, which repeats each call recorded in
+//! target/determinism-native.json through the npm package and compares the bytes. The calls
+//! cover every entry point that computes: importBenchmark, calibrate, predict and advise, on
+//! scenarios with random lengths, bursty arrivals, several SLOs, closed and offline loads, a
+//! custom model, given factors and measurements.
 
-use inferplan::{advise, predict, Config, Scenario};
+use inferplan::measure::import_benchmark;
+use inferplan::{advise, calibrate, predict, Config, Scenario};
 use serde_json::{json, Value};
 
-pub fn scenarios() -> Vec<Value> {
+fn sample(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/data/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn scenarios() -> Vec<Value> {
     vec![
         serde_json::from_str(include_str!("../examples/chat-scenario.json")).unwrap(),
         json!({ "model": "Mixtral-8x7B", "fleet": { "gpu": "L40S", "count": 4 }, "seed": 11,
@@ -16,23 +24,58 @@ pub fn scenarios() -> Vec<Value> {
                 "workload": { "load": { "concurrency": 24 } }, "seed": 3 }),
         json!({ "useCase": "batch", "model": { "paramsB": 128 }, "fleet": { "gpu": "H200-SXM", "count": 8, "pricePerGpuHour": 4 },
                 "workload": { "load": { "offline": true, "requests": 400 } } }),
+        json!({ "useCase": "rag", "model": "Llama-3.1-70B", "fleet": { "gpu": "MI300X", "count": 4 },
+                "workload": { "load": { "requestsPerHour": 20000 } },
+                "calibration": { "memoryEfficiency": 0.7, "computeEfficiency": 0.5, "allreduceLatencyUs": 15,
+                                 "interconnectEfficiency": 0.6, "stepOverheadMs": 3 } }),
     ]
 }
 
-/// The answers as JSON text, fields in the order the library writes them.
+/// A scenario carrying the GuideLLM sample sweep, measured on one H100 with maxBatch 64.
+fn measured_scenario(run: &Value) -> Value {
+    json!({ "model": "Llama-3.1-8B", "fleet": { "gpu": "H100-SXM", "count": 1 },
+            "workload": { "promptTokens": 200, "outputTokens": 64, "load": { "requestsPerSecond": 8, "burstiness": 0 } },
+            "slo": { "metric": "ttft", "targetMs": 300 },
+            "measured": { "config": { "maxBatch": 64 }, "runs": [run] } })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+/// One recorded call: which function, its input and its answer as the library writes it.
+fn call(function: &str, input: &Value, output: String) -> String {
+    format!(r#"{{"call":"{function}","input":{input},"output":{output}}}"#)
+}
+
+/// Every call's answer as JSON text, fields in the order the library writes them.
 fn answers() -> String {
-    let answers: Vec<String> = scenarios()
-        .into_iter()
-        .map(|value| {
-            let scenario = Scenario::from_json(&value.to_string()).unwrap();
-            format!(
-                r#"{{"scenario":{value},"prediction":{},"recommendation":{}}}"#,
-                serde_json::to_string(&predict(&scenario, &Config::default()).unwrap()).unwrap(),
-                serde_json::to_string(&advise(&scenario).unwrap()).unwrap(),
-            )
-        })
-        .collect();
-    format!("[{}]", answers.join(","))
+    let mut calls = Vec::new();
+    let text = sample("guidellm-constant-rates.json");
+    let run = import_benchmark(&text, None).unwrap();
+    calls.push(call("importBenchmark", &json!(text), json(&run)));
+    let mut run = serde_json::to_value(&run).unwrap();
+    for point in run["points"].as_array_mut().unwrap() {
+        point.as_object_mut().unwrap().remove("samples");
+    }
+    let measured = measured_scenario(&run);
+    let scenario = Scenario::from_json(&measured.to_string()).unwrap();
+    calls.push(call("calibrate", &measured, json(&calibrate(&scenario).unwrap())));
+    calls.push(call(
+        "predict",
+        &measured,
+        json(&predict(&scenario, &Config::default()).unwrap()),
+    ));
+    for value in scenarios() {
+        let scenario = Scenario::from_json(&value.to_string()).unwrap();
+        calls.push(call(
+            "predict",
+            &value,
+            json(&predict(&scenario, &Config::default()).unwrap()),
+        ));
+        calls.push(call("advise", &value, json(&advise(&scenario).unwrap())));
+    }
+    format!("[{}]", calls.join(","))
 }
 
 #[test]

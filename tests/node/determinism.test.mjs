@@ -1,11 +1,12 @@
-// WebAssembly gives the same answers as native Rust, bit for bit: the JSON tests/determinism.rs
-// wrote natively equals what the wasm build returns for the same scenarios. The native file
-// must exist and be newer than the sources, or the comparison proves nothing.
+// WebAssembly gives the same answers as native Rust, bit for bit: every call tests/determinism.rs
+// recorded natively (importBenchmark, calibrate, predict, advise) is repeated through the npm
+// package, and the JSON must be the same bytes. The native file must exist and be newer than
+// the sources, or the comparison proves nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { advise, predict } from "../../pkg/index.js";
+import * as inferplan from "../../pkg/index.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const NATIVE = join(ROOT, "target/determinism-native.json");
@@ -21,10 +22,10 @@ test("wasm and native answers are byte-identical JSON", () => {
   const written = statSync(NATIVE).mtimeMs;
   const newer = [...filesUnder(join(ROOT, "src")), join(ROOT, "Cargo.lock")].filter((file) => statSync(file).mtimeMs > written);
   assert.deepEqual(newer.map((file) => file.slice(ROOT.length)), [], `target/determinism-native.json is older than these sources: ${RUN}`);
-  const cases = JSON.parse(readFileSync(NATIVE, "utf8"));
-  assert.ok(cases.length >= 4);
-  for (const { scenario, prediction, recommendation } of cases) {
-    assert.equal(JSON.stringify(predict(scenario)), JSON.stringify(prediction));
-    assert.equal(JSON.stringify(advise(scenario)), JSON.stringify(recommendation));
+  const calls = JSON.parse(readFileSync(NATIVE, "utf8"));
+  const functions = new Set(calls.map(({ call }) => call));
+  assert.deepEqual([...functions].sort(), ["advise", "calibrate", "importBenchmark", "predict"]);
+  for (const { call, input, output } of calls) {
+    assert.equal(JSON.stringify(inferplan[call](input)), JSON.stringify(output), `${call}(${JSON.stringify(input).slice(0, 120)})`);
   }
 });

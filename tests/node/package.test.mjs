@@ -48,10 +48,6 @@ test("predict returns ordered percentiles and throughput for a feasible deployme
   assert.ok(prediction.roofline.unloadedTtftMs <= prediction.ttftMs.p50);
 });
 
-test("the same scenario and seed give identical results", () => {
-  assert.deepEqual(esm.predict({ ...scenario(), seed: 5 }), cjs.predict({ ...scenario(), seed: 5 }));
-});
-
 test("the config argument is optional", () => {
   const withUndefined = esm.predict(scenario());
   const withEmpty = esm.predict(scenario(), {});
