@@ -25,8 +25,6 @@ export type GpuFamily = "hopper" | "ampere" | "ada" | "blackwell" | "cdna3";
 /** A GPU. Memory in binary GB (80 GB = 80 x 2^30 bytes); bandwidths in 10^12 and 10^9 bytes/s. */
 export interface GpuSpec {
   id?: string;
-  /** The calibration factors it uses: its family's. A custom GPU without one uses factors pooled over every family. */
-  family?: GpuFamily;
   memoryGb: number;
   memoryBandwidthTbS: number;
   bf16Tflops: number;
@@ -295,8 +293,12 @@ export interface ModelSpec {
 }
 
 export interface Catalog {
-  gpus: (Required<Pick<GpuSpec, "id" | "family" | "memoryGb" | "memoryBandwidthTbS" | "bf16Tflops" | "interconnect" | "interconnectGbS" | "source">> &
-    GpuSpec & { precisions: Precision[] })[];
+  gpus: (Required<Pick<GpuSpec, "id" | "memoryGb" | "memoryBandwidthTbS" | "bf16Tflops" | "interconnect" | "interconnectGbS" | "source">> &
+    GpuSpec & {
+      /** Whose calibration factors it uses (a custom GPU uses the factors pooled over every family). */
+      family: GpuFamily;
+      precisions: Precision[];
+    })[];
   models: ModelSpec[];
   precisions: Precision[];
   /** Each use case with the lengths and targets its preset supplies (none for custom). */

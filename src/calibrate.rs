@@ -216,16 +216,16 @@ pub fn calibrate(scenario: &Scenario) -> Result<CalibrationReport> {
         calibration: None,
         ..scenario.clone()
     };
-    fit_measured(&uncalibrated.resolve()?, measured)
+    fit_measured_deployment(&uncalibrated.resolve()?, measured)
 }
 
 /// The scenario, resolved, with the factors its answers use: those given in
 /// `scenario.calibration`, else fitted to `scenario.measured`, else the built-in ones.
 pub fn prepare(scenario: &Scenario) -> Result<ResolvedScenario> {
     let mut resolved = scenario.resolve()?;
-    if let (CalibrationSource::BuiltIn, Some(measured)) = (&resolved.calibration, &scenario.measured) {
-        let report = fit_measured(&resolved, measured)?;
-        resolved.calibration = CalibrationSource::Fitted {
+    if let (CalibrationSource::BuiltIn, Some(measured)) = (&resolved.calibration_source, &scenario.measured) {
+        let report = fit_measured_deployment(&resolved, measured)?;
+        resolved.calibration_source = CalibrationSource::Fitted {
             calibration: report.calibration,
             summary: format!(
                 "fitted to {} measured observations: median error {:.1}% (built-in factors: {:.1}%)",
@@ -238,8 +238,8 @@ pub fn prepare(scenario: &Scenario) -> Result<ResolvedScenario> {
     Ok(resolved)
 }
 
-/// Fits to `measured`, whose deployment is resolved against `scenario`.
-fn fit_measured(scenario: &ResolvedScenario, measured: &MeasuredInput) -> Result<CalibrationReport> {
+/// Fits to `measured`, whose deployment (`measured.config`) is resolved against `scenario`.
+fn fit_measured_deployment(scenario: &ResolvedScenario, measured: &MeasuredInput) -> Result<CalibrationReport> {
     let deployment = measured.config.resolve(scenario)?;
     fit_to_measurements(scenario, &deployment, &measured.runs)
 }

@@ -62,7 +62,12 @@ pub enum ServingEngine {
 }
 
 impl ServingEngine {
+    /// The default one first: `catalog()` lists them in this order.
     pub const ALL: [ServingEngine; 3] = [ServingEngine::Vllm, ServingEngine::Sglang, ServingEngine::TensorrtLlm];
+
+    /// The engine a config runs when it names none, and the one the advisor deploys: vLLM,
+    /// the most deployed open engine.
+    pub const DEFAULT: ServingEngine = ServingEngine::Vllm;
 
     pub fn id(self) -> &'static str {
         match self {
@@ -358,7 +363,8 @@ impl BenchmarkFormat {
         }
     }
 
-    /// The format with exactly this id; `field` names the input in the error.
+    /// The format with exactly this id (case matters, unlike the other ids: a format is named
+    /// by programs, not typed by people); `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<BenchmarkFormat> {
         BenchmarkFormat::ALL
             .into_iter()

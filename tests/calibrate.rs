@@ -82,3 +82,45 @@ fn calibrate_needs_measurements_and_says_what_it_could_not_use() {
     assert_eq!(error.field(), "measured.runs");
     assert!(error.to_string().contains("does not say the offered rate"), "{error}");
 }
+
+/// The scenario with `measured` and also explicit factors.
+fn with_given_factors(scenario: &Scenario) -> Scenario {
+    let given = inferplan::perf::Calibration {
+        memory_efficiency: 0.5,
+        compute_efficiency: 0.4,
+        allreduce_latency_us: 20.0,
+        interconnect_efficiency: 0.5,
+        step_overhead_ms: 5.0,
+    };
+    Scenario {
+        calibration: Some(given),
+        ..scenario.clone()
+    }
+}
+
+#[test]
+fn given_factors_win_over_measurements_in_predictions() {
+    let sweep = guidellm_sweep();
+    let both = with_given_factors(&scenario(10.0, Some(&sweep)));
+    let prediction = predict(&both, &Config::default()).unwrap();
+    assert_eq!(prediction.calibration_source, "given in the scenario");
+    assert_eq!(Some(prediction.calibration), both.calibration);
+}
+
+#[test]
+fn calibrate_fits_from_the_built_in_factors_whatever_the_scenario_gives() {
+    let sweep = guidellm_sweep();
+    let measured = scenario(10.0, Some(&sweep));
+    let fitted = calibrate(&measured).unwrap();
+    assert_eq!(calibrate(&with_given_factors(&measured)).unwrap(), fitted);
+    // And the fitted factors, passed back as given ones, answer as the measurements did.
+    let refitted = Scenario {
+        measured: None,
+        calibration: Some(fitted.calibration),
+        ..measured.clone()
+    };
+    let from_measurements = predict(&measured, &Config::default()).unwrap();
+    let from_factors = predict(&refitted, &Config::default()).unwrap();
+    assert_eq!(from_factors.ttft_ms, from_measurements.ttft_ms);
+    assert_eq!(from_factors.calibration, from_measurements.calibration);
+}

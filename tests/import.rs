@@ -295,3 +295,24 @@ fn malformed_and_truncated_files_say_what_was_expected() {
         .join("\n");
     assert!(import_benchmark(&truncated_csv, None).is_err());
 }
+
+#[test]
+fn each_sample_names_its_layout_and_its_format_option_reads_it_the_same() {
+    let samples = [
+        "aiperf-concurrency16-records-first100.jsonl",
+        "aiperf-concurrency16-summary.csv",
+        "aiperf-concurrency16-summary.json",
+        "guidellm-constant-rates.csv",
+        "guidellm-constant-rates.json",
+        "vllm-bench-serve-rate5-detailed.json",
+    ];
+    for name in samples {
+        let detected = import(name);
+        let layout = inferplan::measure::FileLayout::ALL
+            .into_iter()
+            .find(|layout| layout.id() == detected.format)
+            .unwrap_or_else(|| panic!("{name}: {} is not a layout", detected.format));
+        let forced = import_benchmark(&sample(name), Some(layout.format().id())).unwrap();
+        assert_eq!(forced, detected, "{name}");
+    }
+}

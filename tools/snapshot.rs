@@ -3,7 +3,9 @@
 //! single output. Scenarios are drawn from a fixed seed over every input the contract takes
 //! (catalog and custom models and GPUs, every load kind, one or several SLOs, precisions,
 //! configs, given calibrations, measured sweeps) and include invalid values, whose errors are
-//! compared too. Uses only the stable public API, so the same file runs against older revisions.
+//! compared too. It uses only the public API, so the same file runs against any revision that
+//! has that API and the tools/ crate (`scripts/compare-outputs.sh` copies it into the other
+//! revision).
 //!
 //! cargo run --release -p inferplan-tools --bin snapshot -- [count] > answers.jsonl
 

@@ -36,6 +36,15 @@ const FIELD_INPUTS = {
 
 for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
 for (const metric of metrics) $("slo-metric").add(new Option(METRIC_LABELS[metric] ?? metric, metric));
+/** The statistics of each latency the details table shows, in its columns' order. */
+const STATISTICS = ["mean", "p50", "p90", "p95", "p99"];
+$("latency-rows").replaceChildren(...metrics.map((metric) => {
+  const row = document.createElement("tr");
+  const label = METRIC_LABELS[metric] ?? metric;
+  row.append(Object.assign(document.createElement("th"), { scope: "row", textContent: label[0].toUpperCase() + label.slice(1) }),
+    ...STATISTICS.map((statistic) => Object.assign(document.createElement("td"), { className: "num", id: `${metric}-${statistic}` })));
+  return row;
+}));
 for (const model of models) $("model").add(new Option(model.id, model.id, false, model.id === "Llama-3.1-70B"));
 for (const gpu of gpus) $("gpu").add(new Option(`${gpu.id} (${gpu.memoryGb} GB)`, gpu.id, false, gpu.id === "H100-SXM"));
 for (const precision of precisions) $("precision").add(new Option(precision, precision));
@@ -199,9 +208,9 @@ function renderDetails(prediction, ownConfig, calibrationReport) {
   $("status").textContent = prediction.feasible ? "Feasible" : "Infeasible";
   $("deployment").textContent = describeConfig(config, prediction.gpusUsed);
   $("prediction-reasons").replaceChildren(...listItems(prediction.reasons));
-  for (const metric of ["ttft", "tpot", "itl", "e2e"]) {
+  for (const metric of metrics) {
     const summary = prediction[`${metric}Ms`];
-    for (const statistic of ["mean", "p50", "p90", "p95", "p99"]) $(`${metric}-${statistic}`).textContent = summary ? formatMs(summary[statistic], DASH) : DASH;
+    for (const statistic of STATISTICS) $(`${metric}-${statistic}`).textContent = summary ? formatMs(summary[statistic], DASH) : DASH;
   }
   $("rps-served").textContent = formatNumber(prediction.requestsPerSecond, 2, DASH);
   $("tps").textContent = `${formatNumber(prediction.outputTokensPerSecond, 0, DASH)} (${formatNumber(prediction.outputTokensPerSecondPerGpu, 0, DASH)})`;

@@ -13,12 +13,13 @@ const ready = init();
 let lastFit = { inputs: undefined, report: undefined };
 
 /**
- * What a calibration depends on, as text: the measurements and the deployment they were
- * measured on, that is their config and what its defaults come from (the model, the GPU and
- * their count, the allowed precisions, the mean lengths).
+ * What a calibration may depend on, as text: the whole scenario but the fields the fit
+ * provably ignores (the load, the targets, the seed, the price). Listing what to leave out
+ * rather than what to keep means a field added to the scenario later refits rather than
+ * reusing stale factors.
  */
-function fitInputs({ measured, model, fleet, precisions, useCase, workload }) {
-  return JSON.stringify([measured, model, fleet.gpu, fleet.count, precisions, useCase, workload.promptTokens, workload.outputTokens]);
+function fitInputs({ workload: { load, ...lengths }, slo, seed, fleet: { pricePerGpuHour, ...fleet }, ...rest }) {
+  return JSON.stringify({ ...rest, fleet, workload: lengths });
 }
 
 /**

@@ -5,7 +5,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for format in [None, Some("csv"), Some("vllm"), Some("guidellm-csv"), Some("aiperf-jsonl")] {
+    let forced = inferplan::domain::BenchmarkFormat::ALL.map(|format| Some(format.id()));
+    for format in std::iter::once(None).chain(forced) {
         if let Ok(run) = inferplan::measure::import_benchmark(&text, format) {
             for point in &run.points {
                 for stats in [&point.ttft_ms, &point.tpot_ms, &point.itl_ms, &point.e2e_ms] {

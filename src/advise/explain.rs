@@ -5,8 +5,10 @@
 use super::fixes::{best_latency_candidate, CapacityFix, LatencyFix};
 use super::search::{self, Candidate};
 use super::verdict::{Verdict, LOW_PRESSURE, TIGHT_SLACK};
-use crate::domain::{Deployment, LoadKind, SloTarget};
+use crate::catalog::GPUS_PER_NODE;
+use crate::domain::{Deployment, LoadKind, Precision, SloTarget};
 use crate::perf::MemoryPlan;
+use crate::predict::Prediction;
 use crate::scenario::ResolvedScenario;
 
 /// What the explanation draws on.
@@ -229,6 +231,31 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             }
         }
     };
+    (summary, reasons)
+}
+
+/// The summary and reasons when no deployment's weights fit the fleet: why the largest group
+/// the fleet allows (`prediction`) fails, and the smallest group the weights fit in, if any.
+pub fn nothing_fits(
+    scenario: &ResolvedScenario,
+    prediction: &Prediction,
+    smallest_fitting_group: Option<(u32, Precision)>,
+) -> (String, Vec<String>) {
+    let mut reasons = prediction.reasons.clone();
+    reasons.push(match smallest_fitting_group {
+        Some((tp, precision)) => format!(
+            "The weights fit on {tp} x {} at tensor parallelism {tp} in {precision}: the fleet needs at least {tp} GPUs.",
+            scenario.gpu.id
+        ),
+        None => format!(
+            "The weights do not fit even on {GPUS_PER_NODE} x {} in {}: use a GPU with more memory or a lower precision (int8, int4).",
+            scenario.gpu.id, prediction.config.precision,
+        ),
+    });
+    let summary = format!(
+        "Infeasible on capacity: {} does not fit in the memory of {} x {} in any allowed precision.",
+        scenario.model.id, scenario.gpu_count, scenario.gpu.id
+    );
     (summary, reasons)
 }
 

@@ -3,8 +3,8 @@
 //! for too little capacity, more GPUs or a relaxed target; for weights that fit nowhere, the
 //! smallest group they fit in. Each alternative is data, with its numbers; `explain` words it.
 
-use super::search::{self, Candidate, MAX_TENSOR_PARALLEL};
-use crate::catalog;
+use super::search::{self, Candidate};
+use crate::catalog::{self, GPUS_PER_NODE};
 use crate::domain::{Deployment, LengthDistribution, Metric, Precision, SloTarget};
 use crate::perf::MemoryPlan;
 use crate::scenario::ResolvedScenario;
@@ -59,8 +59,9 @@ pub fn latency_fixes(scenario: &ResolvedScenario, best: Deployment, binding: usi
     };
     let mut fixes = Vec::new();
     // More tensor parallelism on a larger fleet (within one node).
-    let larger_tp = (best.tensor_parallel * 2..=MAX_TENSOR_PARALLEL)
-        .find(|&tp| tp.is_power_of_two() && scenario.model.splits_heads(tp));
+    // Fleets grow in powers of two: the next such group, within a node, that splits the heads.
+    let larger_tp =
+        (best.tensor_parallel * 2..=GPUS_PER_NODE).find(|&tp| tp.is_power_of_two() && scenario.model.splits_heads(tp));
     if let Some(tp) = larger_tp {
         let bigger = ResolvedScenario {
             gpu_count: tp,
@@ -207,7 +208,7 @@ pub fn capacity_fixes(
 pub fn smallest_fitting_group(scenario: &ResolvedScenario, template: &Deployment) -> Option<(u32, Precision)> {
     scenario
         .model
-        .tensor_parallel_degrees(MAX_TENSOR_PARALLEL)
+        .tensor_parallel_degrees(GPUS_PER_NODE)
         .flat_map(|tp| scenario.precisions.iter().map(move |&p| (tp, p)))
         .find(|&(tp, p)| {
             let deployment = Deployment {

@@ -9,14 +9,15 @@ mod curves;
 mod explain;
 mod fixes;
 mod pick;
-pub(crate) mod search;
+mod search;
 mod verdict;
 
 pub use pick::LATENCY_HEADROOM;
-pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, MAX_TENSOR_PARALLEL, SCREENING_REQUESTS};
+pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, SCREENING_REQUESTS};
 pub use verdict::{Verdict, AMPLE_SLACK, HIGH_PRESSURE, LOW_PRESSURE, TIGHT_SLACK};
 
 use crate::calibrate::prepare;
+use crate::catalog::GPUS_PER_NODE;
 use crate::domain::{Deployment, LoadKind, Precision, ServingEngine, SloTarget};
 use crate::error::{Error, Result};
 use crate::predict::{predict_deployment, Prediction, SimulationSize};
@@ -193,39 +194,22 @@ fn nothing_fits(scenario: &ResolvedScenario) -> Recommendation {
     let precision = *scenario.precisions.last().unwrap_or(&Precision::Bf16);
     let largest_tp = scenario
         .model
-        .fleet_tensor_parallel_degrees(scenario.gpu_count, MAX_TENSOR_PARALLEL)
+        .fleet_tensor_parallel_degrees(scenario.gpu_count, GPUS_PER_NODE)
         .last()
         .unwrap_or(1);
     let deployment = Deployment::with_engine_defaults(
-        ServingEngine::Vllm,
+        ServingEngine::DEFAULT,
         largest_tp,
         scenario.gpu_count / largest_tp,
         precision,
     );
     let prediction = predict_deployment(scenario, &deployment, SimulationSize::Full);
-    let mut reasons = prediction.reasons.clone();
-    let gpus_needed = match fixes::smallest_fitting_group(scenario, &deployment) {
-        Some((tp, p)) => {
-            reasons.push(format!(
-                "The weights fit on {tp} x {} at tensor parallelism {tp} in {p}: the fleet needs at least {tp} GPUs.",
-                scenario.gpu.id
-            ));
-            tp
-        }
-        None => {
-            reasons.push(format!(
-                "The weights do not fit even on {MAX_TENSOR_PARALLEL} x {} in {precision}: use a GPU with more memory or a lower precision (int8, int4).",
-                scenario.gpu.id,
-            ));
-            0
-        }
-    };
+    let smallest = fixes::smallest_fitting_group(scenario, &deployment);
+    let (summary, reasons) = explain::nothing_fits(scenario, &prediction, smallest);
+    let gpus_needed = smallest.map_or(0, |(tensor_parallel, _)| tensor_parallel);
     Recommendation {
         verdict: Verdict::InfeasibleCapacity,
-        summary: format!(
-            "Infeasible on capacity: {} does not fit in the memory of {} x {} in any allowed precision.",
-            scenario.model.id, scenario.gpu_count, scenario.gpu.id
-        ),
+        summary,
         reasons,
         config: deployment,
         prediction,

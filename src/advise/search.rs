@@ -12,9 +12,6 @@ use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::ResolvedScenario;
 use crate::sim::Sampler;
 
-/// Largest tensor-parallel degree searched: one node. Beyond it all-reduces cross nodes, which
-/// the cost model does not cover.
-pub const MAX_TENSOR_PARALLEL: u32 = GPUS_PER_NODE;
 /// Requests simulated per replica to screen a candidate at the required load; the recommended
 /// deployment is then simulated in full.
 pub const SCREENING_REQUESTS: u32 = 800;
@@ -76,10 +73,11 @@ pub fn base_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
     for &precision in &scenario.precisions {
         for tensor_parallel in scenario
             .model
-            .fleet_tensor_parallel_degrees(scenario.gpu_count, MAX_TENSOR_PARALLEL)
+            // Up to one node: beyond it all-reduces cross nodes, which the cost model does not cover.
+            .fleet_tensor_parallel_degrees(scenario.gpu_count, GPUS_PER_NODE)
         {
             let deployment = Deployment::with_engine_defaults(
-                ServingEngine::Vllm,
+                ServingEngine::DEFAULT,
                 tensor_parallel,
                 scenario.gpu_count / tensor_parallel,
                 precision,

@@ -50,9 +50,10 @@ impl GpuFamily {
 pub struct GpuSpec {
     #[serde(default = "custom_id")]
     pub id: String,
-    /// The architecture whose calibration factors apply; a custom GPU without one uses the
-    /// factors pooled over every family.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The architecture whose calibration factors apply. Built-in GPUs name theirs; a custom
+    /// GPU has none (the input does not take one yet) and uses the factors pooled over every
+    /// family.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub family: Option<GpuFamily>,
     /// Memory in the datasheet's GB, which for HBM and GDDR parts is the binary gigabyte
     /// (80 GB = 80 × 2^30 bytes): the unit nvidia-smi and vLLM's logs use.

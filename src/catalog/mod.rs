@@ -38,7 +38,7 @@ pub struct Catalog {
     pub default_precisions: Vec<Precision>,
     /// Each use case with the lengths and latency targets its preset supplies.
     pub use_cases: Vec<UseCaseEntry>,
-    /// The serving engines a config may name, the default one (vLLM) first.
+    /// The serving engines a config may name, the default one (`ServingEngine::DEFAULT`) first.
     pub engines: Vec<EngineEntry>,
     /// The latency metrics an SLO can bound.
     pub metrics: Vec<Metric>,

@@ -100,7 +100,8 @@ pub fn derive_dense_shape(params_b: f64) -> (u32, u32) {
     const HIDDEN_PER_LAYER: f64 = 128.0;
     const PARAMS_PER_LAYER_PER_HIDDEN_SQUARED: f64 = 12.75;
     const LAYER_MULTIPLE: f64 = 8.0;
-    let layers = (params_b * 1e9 / (PARAMS_PER_LAYER_PER_HIDDEN_SQUARED * HIDDEN_PER_LAYER * HIDDEN_PER_LAYER)).cbrt();
+    let layers =
+        libm::cbrt(params_b * 1e9 / (PARAMS_PER_LAYER_PER_HIDDEN_SQUARED * HIDDEN_PER_LAYER * HIDDEN_PER_LAYER));
     let layers = ((layers / LAYER_MULTIPLE).round() * LAYER_MULTIPLE).max(LAYER_MULTIPLE);
     (layers as u32, (layers * HIDDEN_PER_LAYER) as u32)
 }

@@ -1,6 +1,6 @@
 //! What each use case implies when a scenario leaves it out: request lengths (used when
 //! `workload.promptTokens` / `outputTokens` are omitted) and latency targets (used when `slo`
-//! is omitted). ARCHITECTURE.md documents each preset and where its figures come from.
+//! is omitted). The README's table of presets says what each stands for and why.
 
 use crate::domain::{LengthDistribution, Metric, SloTarget, UseCase};
 

@@ -6,7 +6,7 @@
 //! call TPOT), and `inter_chunk_latency` every gap between streamed chunks.
 
 use super::json::{number, object_at, text, Object};
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad};
+use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad};
 use super::ImportError;
 use serde_json::Value;
 
@@ -115,7 +115,7 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
     Ok(MeasuredRun {
         tool: if is_aiperf { "aiperf" } else { "genai-perf" }.to_string(),
         tool_version: text(object, "aiperf_version"),
-        format: "aiperf-json".to_string(),
+        format: FileLayout::AiperfJson.id().to_string(),
         model: object_at(object, &["input_config", "models"])
             .and_then(|m| m.get("items"))
             .and_then(Value::as_array)
@@ -219,7 +219,7 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
     Ok(MeasuredRun {
         tool: "aiperf".to_string(),
         tool_version: None,
-        format: "aiperf-csv".to_string(),
+        format: FileLayout::AiperfCsv.id().to_string(),
         model: None,
         points: vec![point],
         notes: vec![
@@ -294,7 +294,7 @@ pub fn import_records(records: &[Object]) -> Result<MeasuredRun, ImportError> {
     Ok(MeasuredRun {
         tool: "aiperf".to_string(),
         tool_version: None,
-        format: "aiperf-records-jsonl".to_string(),
+        format: FileLayout::AiperfRecordsJsonl.id().to_string(),
         model: None,
         points: vec![point],
         notes: vec![

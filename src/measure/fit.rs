@@ -179,24 +179,24 @@ pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, m
         vec![
             logit(c.memory_efficiency),
             logit(c.compute_efficiency),
-            c.allreduce_latency_us.ln(),
+            libm::log(c.allreduce_latency_us),
             logit(c.interconnect_efficiency),
-            c.step_overhead_ms.ln(),
+            libm::log(c.step_overhead_ms),
         ]
     };
     let from_point = |x: &[f64]| Calibration {
         memory_efficiency: sigmoid(x[0]),
         compute_efficiency: sigmoid(x[1]),
-        allreduce_latency_us: x[2].exp(),
+        allreduce_latency_us: libm::exp(x[2]),
         interconnect_efficiency: sigmoid(x[3]),
-        step_overhead_ms: x[4].exp(),
+        step_overhead_ms: libm::exp(x[4]),
     };
     let prior_point = to_point(&prior);
     let loss = |x: &[f64]| {
         let calibration = from_point(x);
         let data: f64 = rows
             .iter()
-            .map(|row| (row.predict(&calibration) / row.observation.value).ln().abs())
+            .map(|row| libm::log(row.predict(&calibration) / row.observation.value).abs())
             .sum::<f64>()
             / rows.len().max(1) as f64;
         let pull: f64 = x.iter().zip(&prior_point).map(|(a, b)| (a - b) * (a - b)).sum();
@@ -221,11 +221,11 @@ pub fn abs_pct_error(predicted: f64, measured: f64) -> f64 {
 }
 
 fn logit(p: f64) -> f64 {
-    (p / (1.0 - p)).ln()
+    libm::log(p / (1.0 - p))
 }
 
 fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + libm::exp(-x))
 }
 
 /// Fewest fitted rows for a GPU family to get factors of its own; families with fewer use the

@@ -5,7 +5,7 @@
 //! guidellm/benchmark/schemas and outputs/csv.py (0.8).
 
 use super::json::{number, number_at, object_at, text, Object};
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredStats, OfferedLoad};
+use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredStats, OfferedLoad};
 use super::ImportError;
 use serde_json::Value;
 
@@ -94,7 +94,7 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
     Ok(MeasuredRun {
         tool: "guidellm".to_string(),
         tool_version: object_at(object, &["metadata"]).and_then(|m| text(m, "guidellm_version")),
-        format: "guidellm-json".to_string(),
+        format: FileLayout::GuidellmJson.id().to_string(),
         model: benchmarks
             .first()
             .and_then(Value::as_object)
@@ -212,7 +212,7 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
     Ok(MeasuredRun {
         tool: "guidellm".to_string(),
         tool_version: None,
-        format: "guidellm-csv".to_string(),
+        format: FileLayout::GuidellmCsv.id().to_string(),
         model: None,
         points,
         notes: vec![

@@ -5,7 +5,7 @@
 //! mean, reported here as TPOT.
 
 use super::json::{number, text, Object};
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredStats, OfferedLoad};
+use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredStats, OfferedLoad};
 use super::ImportError;
 
 pub fn detect(object: &Object) -> bool {
@@ -50,7 +50,7 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
     Ok(MeasuredRun {
         tool: "llmperf".to_string(),
         tool_version: text(object, "version"),
-        format: "llmperf-summary-json".to_string(),
+        format: FileLayout::LlmperfSummaryJson.id().to_string(),
         model: text(object, "model"),
         points: vec![point],
         notes: vec![

@@ -19,7 +19,9 @@ pub use fit::{
     abs_pct_error, fit_calibration, fit_calibration_with, FamilyFits, Fit, PreparedObservation, MIN_FAMILY_ROWS,
 };
 pub use published::{load_published, Observation, ObservedLoad, ObservedMetric, Unmodellable};
-pub use run::{MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad, PercentileIntervals};
+pub use run::{
+    FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad, PercentileIntervals,
+};
 
 use crate::domain::BenchmarkFormat;
 use crate::error::Error;

@@ -2,6 +2,7 @@
 //! contract", `MeasuredRun`):
 //! one point per load level, latencies in milliseconds, throughputs per second.
 
+use crate::domain::BenchmarkFormat;
 use crate::stats::{percentile_interval, percentile_of_sorted, PercentileInterval};
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +164,62 @@ impl MeasuredPoint {
     }
 }
 
+/// What an importer read: the layouts each benchmark format comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileLayout {
+    VllmBenchServe,
+    GuidellmJson,
+    GuidellmCsv,
+    AiperfJson,
+    AiperfCsv,
+    AiperfRecordsJsonl,
+    LlmperfSummaryJson,
+    CsvPerLevel,
+    CsvPerRequest,
+}
+
+impl FileLayout {
+    pub const ALL: [FileLayout; 9] = [
+        FileLayout::VllmBenchServe,
+        FileLayout::GuidellmJson,
+        FileLayout::GuidellmCsv,
+        FileLayout::AiperfJson,
+        FileLayout::AiperfCsv,
+        FileLayout::AiperfRecordsJsonl,
+        FileLayout::LlmperfSummaryJson,
+        FileLayout::CsvPerLevel,
+        FileLayout::CsvPerRequest,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            FileLayout::VllmBenchServe => "vllm-bench-serve",
+            FileLayout::GuidellmJson => "guidellm-json",
+            FileLayout::GuidellmCsv => "guidellm-csv",
+            FileLayout::AiperfJson => "aiperf-json",
+            FileLayout::AiperfCsv => "aiperf-csv",
+            FileLayout::AiperfRecordsJsonl => "aiperf-records-jsonl",
+            FileLayout::LlmperfSummaryJson => "llmperf-summary-json",
+            FileLayout::CsvPerLevel => "csv-per-level",
+            FileLayout::CsvPerRequest => "csv-per-request",
+        }
+    }
+
+    /// The `format` option that reads this layout.
+    pub fn format(self) -> BenchmarkFormat {
+        match self {
+            FileLayout::VllmBenchServe => BenchmarkFormat::Vllm,
+            FileLayout::GuidellmJson => BenchmarkFormat::Guidellm,
+            FileLayout::GuidellmCsv => BenchmarkFormat::GuidellmCsv,
+            FileLayout::AiperfJson => BenchmarkFormat::Aiperf,
+            FileLayout::AiperfCsv => BenchmarkFormat::AiperfCsv,
+            FileLayout::AiperfRecordsJsonl => BenchmarkFormat::AiperfJsonl,
+            FileLayout::LlmperfSummaryJson => BenchmarkFormat::Llmperf,
+            FileLayout::CsvPerLevel | FileLayout::CsvPerRequest => BenchmarkFormat::Csv,
+        }
+    }
+}
+
 /// A benchmark run: one or more load levels, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -171,9 +228,8 @@ pub struct MeasuredRun {
     pub tool: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_version: Option<String>,
-    /// The layout read: "vllm-bench-serve", "guidellm-json", "guidellm-csv", "aiperf-json",
-    /// "aiperf-csv", "aiperf-records-jsonl", "llmperf-summary-json", "csv-per-level" or
-    /// "csv-per-request".
+    /// The layout read: the id of a [`FileLayout`] (a string, so that runs written by other
+    /// versions still load).
     pub format: String,
     /// The served model's name as the file gives it.
     #[serde(skip_serializing_if = "Option::is_none")]

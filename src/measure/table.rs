@@ -3,7 +3,7 @@
 //! Headers are matched case-insensitively, ignoring punctuation; every latency column names
 //! its unit (`_ms` or `_s`, or `(ms)` / `(s)`).
 
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredSamples, OfferedLoad};
+use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, OfferedLoad};
 use super::ImportError;
 
 /// A header cell reduced to lowercase words joined by `_`: "TTFT (ms)" -> "ttft_ms".
@@ -211,7 +211,7 @@ fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRu
     Ok(MeasuredRun {
         tool: "csv".to_string(),
         tool_version: None,
-        format: "csv-per-level".to_string(),
+        format: FileLayout::CsvPerLevel.id().to_string(),
         model: None,
         points,
         notes: vec!["one row per load level; latencies converted to ms from the units in the header".to_string()],
@@ -313,7 +313,7 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
     Ok(MeasuredRun {
         tool: "csv".to_string(),
         tool_version: None,
-        format: "csv-per-request".to_string(),
+        format: FileLayout::CsvPerRequest.id().to_string(),
         model: None,
         points: vec![point],
         notes,

@@ -4,7 +4,7 @@
 //! `input_lens`, `output_lens`, `errors`). Field names from vllm/benchmarks/serve.py.
 
 use super::json::{number, text, Object};
-use super::run::{MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad};
+use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad};
 use super::ImportError;
 use serde_json::Value;
 
@@ -139,7 +139,7 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
     Ok(MeasuredRun {
         tool: "vllm".to_string(),
         tool_version: text(object, "vllm_version"),
-        format: "vllm-bench-serve".to_string(),
+        format: FileLayout::VllmBenchServe.id().to_string(),
         model: text(object, "model_id"),
         points: vec![point],
         notes,

@@ -1,7 +1,7 @@
 //! What one GPU's memory holds: weights, a reserve for activations and runtime, and the KV
 //! cache that bounds how many tokens can be in flight.
 
-use super::ACTIVATION_BYTES;
+use super::{ACTIVATION_BYTES, LOGIT_BYTES};
 use crate::catalog::{GpuSpec, ModelSpec, BYTES_PER_GB};
 use crate::domain::{Deployment, ServingEngine};
 use serde::Serialize;
@@ -32,9 +32,6 @@ impl MemoryPolicy {
 /// CUDA context, NCCL buffers and allocator slack, GB: vLLM's memory profile reports 0.2-0.6 GiB
 /// of "non-torch memory" per GPU.
 const RUNTIME_RESERVE_GB: f64 = 0.5;
-
-/// Logits are sampled in fp32.
-const LOGIT_BYTES: f64 = 4.0;
 
 /// Per-GPU memory, GB (binary, see `catalog::BYTES_PER_GB`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -24,8 +24,8 @@ use crate::domain::{Deployment, Precision};
 /// Activations are 16-bit: they cross the all-reduce and the element-wise kernels, and sit in
 /// memory between kernels, in BF16.
 const ACTIVATION_BYTES: f64 = 2.0;
-/// Logits are written and read once for sampling, in FP32.
-const LOGIT_BYTES_PER_SAMPLE_PER_VOCAB: f64 = 2.0 * 4.0;
+/// Logits are FP32: the sampler reads them in full precision.
+const LOGIT_BYTES: f64 = 4.0;
 
 /// The work of one engine iteration.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -146,7 +146,8 @@ impl CostModel {
             elementwise_bytes_per_token: f64::from(model.layers)
                 * (8.0 * f64::from(model.hidden) + 3.0 * f64::from(model.ffn) / t)
                 * ACTIVATION_BYTES,
-            logit_bytes_per_sample: f64::from(model.vocab) * LOGIT_BYTES_PER_SAMPLE_PER_VOCAB,
+            // Written by the LM head, read by the sampler.
+            logit_bytes_per_sample: f64::from(model.vocab) * 2.0 * LOGIT_BYTES,
             allreduces_per_step: if t > 1.0 { 2.0 * f64::from(model.layers) } else { 0.0 },
             allreduce_bytes_per_token: 2.0 * (t - 1.0) / t * f64::from(model.hidden) * ACTIVATION_BYTES,
             // Resolution guarantees support; fall back to BF16 rather than panic.

@@ -145,7 +145,7 @@ pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, 
         roofline: None,
         simulation: None,
         calibration,
-        calibration_source: scenario.calibration_source(),
+        calibration_source: scenario.calibration_source.describe(&scenario.gpu),
     };
     if !memory.weights_fit {
         prediction

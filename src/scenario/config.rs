@@ -36,7 +36,7 @@ impl Config {
             }
         };
         let engine = match &self.engine {
-            None => ServingEngine::Vllm,
+            None => ServingEngine::DEFAULT,
             Some(id) => ServingEngine::parse("config.engine", id)?,
         };
         let defaults = Deployment::with_engine_defaults(engine, 1, 1, precision);

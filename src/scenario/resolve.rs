@@ -24,7 +24,7 @@ pub struct ResolvedScenario {
     /// The precisions allowed and supported by the GPU, in the order given.
     pub precisions: Vec<Precision>,
     pub seed: u64,
-    pub calibration: CalibrationSource,
+    pub calibration_source: CalibrationSource,
 }
 
 /// Where the cost model's factors come from.
@@ -38,22 +38,29 @@ pub enum CalibrationSource {
     Fitted { calibration: Calibration, summary: String },
 }
 
-impl ResolvedScenario {
-    /// The cost model's factors: given, fitted to the measurements, or built in for the GPU.
-    pub fn calibration(&self) -> Calibration {
-        match &self.calibration {
-            CalibrationSource::BuiltIn => Calibration::for_gpu(&self.gpu),
+impl CalibrationSource {
+    /// The factors for `gpu`: given, fitted to the measurements, or built in for its family.
+    pub fn factors(&self, gpu: &GpuSpec) -> Calibration {
+        match self {
+            CalibrationSource::BuiltIn => Calibration::for_gpu(gpu),
             CalibrationSource::Given(calibration) | CalibrationSource::Fitted { calibration, .. } => *calibration,
         }
     }
 
-    /// Where the factors come from, in words.
-    pub fn calibration_source(&self) -> String {
-        match &self.calibration {
-            CalibrationSource::BuiltIn => Calibration::built_in_source(&self.gpu),
+    /// Where the factors for `gpu` come from, in words.
+    pub fn describe(&self, gpu: &GpuSpec) -> String {
+        match self {
+            CalibrationSource::BuiltIn => Calibration::built_in_source(gpu),
             CalibrationSource::Given(_) => "given in the scenario".to_string(),
             CalibrationSource::Fitted { summary, .. } => summary.clone(),
         }
+    }
+}
+
+impl ResolvedScenario {
+    /// The cost model's factors for this scenario's GPU.
+    pub fn calibration(&self) -> Calibration {
+        self.calibration_source.factors(&self.gpu)
     }
 
     /// The same scenario under another load.
@@ -139,7 +146,7 @@ impl Scenario {
             Some(seed) if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= MAX_SEED => seed as u64,
             Some(seed) => return Err(Error::invalid("seed", format!("an integer from 0 to {MAX_SEED}"), seed)),
         };
-        let calibration = match &self.calibration {
+        let calibration_source = match &self.calibration {
             Some(given) => CalibrationSource::Given(check_calibration(given)?),
             None => CalibrationSource::BuiltIn,
         };
@@ -155,7 +162,7 @@ impl Scenario {
             slos,
             precisions,
             seed,
-            calibration,
+            calibration_source,
         })
     }
 }
@@ -170,11 +177,21 @@ fn resolve_lengths(
     match (given, preset) {
         (Some(lengths), _) => lengths.resolve(field, max_tokens),
         (None, Some(preset)) => Ok(preset),
-        (None, None) => Err(Error::invalid(
-            field,
-            "given (or set useCase to one with a preset: chat, code-completion, agent, rag, summarization, batch)",
-            "nothing",
-        )),
+        (None, None) => {
+            let with_presets: Vec<&str> = UseCase::ALL
+                .into_iter()
+                .filter(|&use_case| catalog::preset(use_case).is_some())
+                .map(UseCase::id)
+                .collect();
+            Err(Error::invalid(
+                field,
+                format!(
+                    "given (or set useCase to one with a preset: {})",
+                    with_presets.join(", ")
+                ),
+                "nothing",
+            ))
+        }
     }
 }
 

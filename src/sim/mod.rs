@@ -9,9 +9,9 @@
 //! latencies into summaries and verdicts belongs to `stats` and the callers.
 
 mod engine;
-mod workload;
+mod sampling;
 
-pub use workload::Sampler;
+pub use sampling::Sampler;
 
 use crate::domain::{LengthDistribution, ServingEngine};
 use crate::perf::Batch;

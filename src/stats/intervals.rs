@@ -41,13 +41,13 @@ fn interval_ranks(n: u64, q: f64) -> Option<(u64, u64)> {
         return None;
     }
     let tail = (1.0 - CONFIDENCE) / 2.0;
-    let log_ratio = (q / (1.0 - q)).ln();
-    let mut log_term = n as f64 * (1.0 - q).ln(); // ln P(B = 0)
+    let log_ratio = libm::log(q / (1.0 - q));
+    let mut log_term = n as f64 * libm::log(1.0 - q); // ln P(B = 0)
     let mut cdf = 0.0;
     let mut lower = None; // the largest l with cdf(l - 1) <= tail
     let mut upper = None; // the smallest u with cdf(u - 1) >= 1 - tail
     for k in 0..n {
-        cdf += log_term.exp();
+        cdf += libm::exp(log_term);
         if cdf <= tail {
             lower = Some(k + 1);
         }
@@ -55,7 +55,7 @@ fn interval_ranks(n: u64, q: f64) -> Option<(u64, u64)> {
             upper = Some(k + 1);
             break;
         }
-        log_term += ((n - k) as f64 / (k + 1) as f64).ln() + log_ratio;
+        log_term += libm::log((n - k) as f64 / (k + 1) as f64) + log_ratio;
     }
     let (lower, upper) = (lower?, upper?);
     (lower <= upper && upper <= n).then_some((lower, upper))
