@@ -298,15 +298,14 @@ fn malformed_and_truncated_files_say_what_was_expected() {
 
 #[test]
 fn each_sample_names_its_layout_and_its_format_option_reads_it_the_same() {
-    let samples = [
-        "aiperf-concurrency16-records-first100.jsonl",
-        "aiperf-concurrency16-summary.csv",
-        "aiperf-concurrency16-summary.json",
-        "guidellm-constant-rates.csv",
-        "guidellm-constant-rates.json",
-        "vllm-bench-serve-rate5-detailed.json",
-    ];
-    for name in samples {
+    let directory = format!("{}/tests/data/samples", env!("CARGO_MANIFEST_DIR"));
+    let samples: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "README.md")
+        .collect();
+    assert!(samples.len() >= 6, "{samples:?}");
+    for name in &samples {
         let detected = import(name);
         let layout = inferplan::measure::FileLayout::ALL
             .into_iter()

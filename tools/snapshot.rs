@@ -233,9 +233,8 @@ fn outcome<T: serde::Serialize>(result: Result<T, inferplan::Error>) -> String {
 }
 
 fn sample(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/data/samples/{name}", env!("CARGO_MANIFEST_DIR")))
-        .or_else(|_| std::fs::read_to_string(format!("tests/data/samples/{name}")))
-        .unwrap_or_else(|error| panic!("{name}: {error}"))
+    let path = format!("{}/../tests/data/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{name}: {error}"))
 }
 
 fn main() {
@@ -250,14 +249,21 @@ fn main() {
         Value::Null,
         serde_json::to_string(inferplan::catalog()).expect("catalog"),
     );
-    for name in [
-        "aiperf-concurrency16-records-first100.jsonl",
-        "aiperf-concurrency16-summary.csv",
-        "aiperf-concurrency16-summary.json",
-        "guidellm-constant-rates.csv",
-        "guidellm-constant-rates.json",
-        "vllm-bench-serve-rate5-detailed.json",
-    ] {
+    // Every sample file, in name order.
+    let directory = format!("{}/../tests/data/samples", env!("CARGO_MANIFEST_DIR"));
+    let mut samples: Vec<String> = std::fs::read_dir(directory)
+        .expect("the samples")
+        .map(|entry| {
+            entry
+                .expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name != "README.md")
+        .collect();
+    samples.sort();
+    for name in &samples {
         print(
             "import",
             json!(name),
