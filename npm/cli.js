@@ -53,7 +53,8 @@ ${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
   --output-tokens N     mean output length (tokens)
   --rps N | --per-hour N | --concurrency N | --offline N
                         the load: requests per second or per hour, closed-loop users, or a batch
-  --burstiness CV       coefficient of variation of arrival gaps (1 = Poisson)
+  --burstiness B        as vllm bench serve's: gamma shape of arrival gaps (1 = Poisson,
+                        lower = burstier, higher = smoother)
   --slo METRIC:pQ<Tms   a latency target, repeatable (e.g. ttft:p95<500ms, e2e:p99<20s)
   --p95-ms T            shortcut for --slo ttft:p95<Tms
   --precisions a,b      allowed precisions (e.g. ${defaultPrecisions.join(",")})

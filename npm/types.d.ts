@@ -40,7 +40,10 @@ export interface GpuSpec {
 /** A token count, fixed or lognormal with a mean and coefficient of variation. */
 export type Lengths = number | { mean: number; cv?: number };
 
-/** Exactly one kind of load. `burstiness` is the CV of inter-arrival times (1 = Poisson). */
+/**
+ * Exactly one kind of load. `burstiness` is `vllm bench serve --burstiness`: the gamma shape of
+ * the gaps between arrivals, 1 for Poisson, below 1 burstier, above 1 smoother (0.01 to 1,000,000).
+ */
 export type Load =
   | { requestsPerSecond: number; burstiness?: number }
   | { requestsPerHour: number; burstiness?: number }
@@ -83,7 +86,8 @@ export interface MeasuredStats {
 }
 
 export interface MeasuredPoint {
-  offered: { requestsPerSecond?: number; concurrency?: number; burstiness?: number };
+  /** `arrivalCv`: the coefficient of variation of the gaps between arrivals (1 Poisson, 0 a constant rate). */
+  offered: { requestsPerSecond?: number; concurrency?: number; arrivalCv?: number };
   requestsPerSecond: number | null;
   outputTokensPerSecond: number | null;
   completed: number;

@@ -71,9 +71,9 @@ fn observations(
     let load = match (point.offered.requests_per_second, point.offered.concurrency) {
         (Some(rate), _) if rate > 0.0 && rate.is_finite() => ObservedLoad::Rate {
             requests_per_second: rate / f64::from(deployment.replicas),
-            burstiness: point
+            arrival_cv: point
                 .offered
-                .burstiness
+                .arrival_cv
                 .filter(|b| b.is_finite() && *b >= 0.0)
                 .unwrap_or(1.0)
                 .min(MAX_CV),

@@ -287,8 +287,9 @@ impl SloTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum LoadKind {
-    /// Open loop: arrivals at a mean rate, inter-arrival CV `burstiness`.
-    Open { requests_per_second: f64, burstiness: f64 },
+    /// Open loop: arrivals at a mean rate, their gaps with coefficient of variation
+    /// `arrival_cv` (1 Poisson, 0 a constant rate).
+    Open { requests_per_second: f64, arrival_cv: f64 },
     /// Closed loop: `concurrency` users, each sending the next request when one completes.
     Closed { concurrency: u32 },
     /// Everything queued at time zero.

@@ -194,7 +194,7 @@ fn every_use_case_and_load_kind_gets_an_answer() {
     for use_case in ["chat", "code-completion", "agent", "rag", "summarization", "batch"] {
         for load in [
             r#"{ "requestsPerSecond": 1 }"#,
-            r#"{ "requestsPerHour": 3600, "burstiness": 2 }"#,
+            r#"{ "requestsPerHour": 3600, "burstiness": 0.5 }"#,
             r#"{ "concurrency": 8 }"#,
             r#"{ "offline": true, "requests": 200 }"#,
         ] {

@@ -16,7 +16,7 @@ fn guidellm_sweep() -> MeasuredRun {
 
 /// The sample files come from a test server with at most 64 running requests; we describe it
 /// as an 8B model on one GPU and let the fit find its speed. GuideLLM's "constant" rate sends
-/// evenly spaced requests: burstiness 0.
+/// evenly spaced requests: the largest burstiness (vLLM's gamma shape), all but constant gaps.
 fn scenario(rate: f64, measured: Option<&MeasuredRun>) -> Scenario {
     let measured = measured.map_or(String::new(), |run| {
         format!(
@@ -26,7 +26,7 @@ fn scenario(rate: f64, measured: Option<&MeasuredRun>) -> Scenario {
     });
     Scenario::from_json(&format!(
         r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": 1 }},
-             "workload": {{ "promptTokens": 200, "outputTokens": 64, "load": {{ "requestsPerSecond": {rate}, "burstiness": 0 }} }}
+             "workload": {{ "promptTokens": 200, "outputTokens": 64, "load": {{ "requestsPerSecond": {rate}, "burstiness": 1000000 }} }}
              {measured} }}"#
     ))
     .unwrap()

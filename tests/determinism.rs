@@ -18,7 +18,7 @@ fn scenarios() -> Vec<Value> {
         serde_json::from_str(include_str!("../examples/chat-scenario.json")).unwrap(),
         json!({ "model": "Mixtral-8x7B", "fleet": { "gpu": "L40S", "count": 4 }, "seed": 11,
                 "workload": { "promptTokens": { "mean": 800, "cv": 1.5 }, "outputTokens": { "mean": 150, "cv": 1 },
-                              "load": { "requestsPerSecond": 2, "burstiness": 3 } },
+                              "load": { "requestsPerSecond": 2, "burstiness": 0.2 } },
                 "slo": [{ "metric": "itl", "percentile": 99, "targetMs": 200 }, { "metric": "e2e", "targetMs": 30000 }] }),
         json!({ "useCase": "agent", "model": "Llama-3.1-8B", "fleet": { "gpu": "A100-SXM-80GB", "count": 2 },
                 "workload": { "load": { "concurrency": 24 } }, "seed": 3 }),
@@ -39,7 +39,7 @@ fn measured_scenario(gpu: &str, run: &Value) -> Value {
         point.as_object_mut().unwrap().remove("samples");
     }
     json!({ "model": "Llama-3.1-8B", "fleet": { "gpu": gpu, "count": 1 },
-            "workload": { "promptTokens": 200, "outputTokens": 64, "load": { "requestsPerSecond": 8, "burstiness": 0 } },
+            "workload": { "promptTokens": 200, "outputTokens": 64, "load": { "requestsPerSecond": 8, "burstiness": 1000000 } },
             "slo": { "metric": "ttft", "targetMs": 300 },
             "measured": { "config": { "maxBatch": 64 }, "runs": [run] } })
 }

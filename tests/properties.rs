@@ -134,7 +134,7 @@ fn base_scenarios() -> Vec<Value> {
         json!({ "useCase": "batch", "model": "Llama-3.1-8B", "fleet": { "gpu": { "memoryGb": 40, "memoryBandwidthTbS": 1.5, "bf16Tflops": 300 }, "count": 1 },
                 "workload": { "load": { "offline": true, "requests": 300 } }, "seed": 7 }),
         json!({ "useCase": "rag", "model": "Qwen2.5-72B", "fleet": { "gpu": "MI300X", "count": 4 },
-                "workload": { "load": { "requestsPerHour": 3000, "burstiness": 4 } }, "precisions": ["bf16", "fp8", "int4"] }),
+                "workload": { "load": { "requestsPerHour": 3000, "burstiness": 0.25 } }, "precisions": ["bf16", "fp8", "int4"] }),
     ]
 }
 

@@ -256,3 +256,18 @@ fn mixture_of_experts_shapes_must_be_consistent() {
     );
     assert_eq!(field, "model.activeParamsB");
 }
+
+#[test]
+fn burstiness_is_vllms_gamma_shape_within_its_range() {
+    for bad in ["0", "-1", "0.001", "2000000"] {
+        let (field, message) = error_with(
+            r#""requestsPerSecond": 3 }"#,
+            &format!(r#""requestsPerSecond": 3, "burstiness": {bad} }}"#),
+        );
+        assert_eq!(field, "workload.load.burstiness");
+        assert_eq!(
+            message,
+            format!("workload.load.burstiness must be a number from 0.01 to 1000000, got {bad}")
+        );
+    }
+}

@@ -66,7 +66,7 @@ fn main() {
         let traffic = sim::Traffic {
             arrivals: Arrivals::Open {
                 requests_per_second,
-                burstiness: 1.0,
+                arrival_cv: 1.0,
             },
             prompt_tokens: fixed(1000.0),
             output_tokens: fixed(200.0),
@@ -104,7 +104,7 @@ fn main() {
     let largest = Scenario::from_json(
         r#"{ "useCase": "agent", "model": "Llama-3.1-405B", "fleet": { "gpu": "B200-SXM", "count": 4096 },
              "workload": { "promptTokens": { "mean": 1048576, "cv": 10 }, "outputTokens": { "mean": 131072, "cv": 10 },
-                           "load": { "requestsPerSecond": 1000000, "burstiness": 10 } },
+                           "load": { "requestsPerSecond": 1000000, "arrival_cv": 10 } },
              "precisions": ["bf16", "fp16", "fp8", "int8", "int4", "fp4"],
              "slo": [{ "metric": "ttft", "targetMs": 86400000 }, { "metric": "itl", "percentile": 99.9, "targetMs": 1 }] }"#,
     )

@@ -120,7 +120,8 @@ fn load(draw: &mut Draw) -> Value {
         0..=3 => {
             let mut load = json!({ "requestsPerSecond": draw.pick(&[0.05, 0.5, 2.0, 5.0, 12.0, 40.0, 200.0]) });
             if draw.chance(0.4) {
-                load["burstiness"] = json!(draw.pick(&[0.0, 0.5, 2.0, 4.0]));
+                // vLLM's gamma shape; 0 is out of range.
+                load["burstiness"] = json!(draw.pick(&[0.0, 0.1, 0.5, 2.0, 1e6]));
             }
             load
         }

@@ -20,7 +20,7 @@ pub fn load_curve(
     binding: usize,
     saturated_rps: f64,
 ) -> Vec<LoadCurvePoint> {
-    let LoadKind::Open { burstiness, .. } = scenario.load else {
+    let LoadKind::Open { arrival_cv, .. } = scenario.load else {
         return Vec::new();
     };
     let metric = scenario.slos[binding].metric;
@@ -30,7 +30,7 @@ pub fn load_curve(
             let requests_per_second = saturated_rps * fraction;
             let at = scenario.with_load(LoadKind::Open {
                 requests_per_second,
-                burstiness,
+                arrival_cv,
             });
             let prediction = predict_deployment(
                 &at,

@@ -123,9 +123,9 @@ pub fn unloaded_percentiles(scenario: &ResolvedScenario, deployment: &Deployment
 /// The scenario with its load replaced by `level` (requests/s or users, as the load's kind).
 fn at_level(scenario: &ResolvedScenario, level: f64) -> ResolvedScenario {
     let load = match scenario.load {
-        LoadKind::Open { burstiness, .. } => LoadKind::Open {
+        LoadKind::Open { arrival_cv, .. } => LoadKind::Open {
             requests_per_second: level,
-            burstiness,
+            arrival_cv,
         },
         LoadKind::Closed { .. } => LoadKind::Closed {
             concurrency: level.round().max(1.0) as u32,

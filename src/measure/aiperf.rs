@@ -64,7 +64,7 @@ fn offered(object: &Object) -> OfferedLoad {
     OfferedLoad {
         requests_per_second: pick("request_rate"),
         concurrency: pick("concurrency"),
-        burstiness: None,
+        arrival_cv: None,
     }
 }
 

@@ -76,12 +76,12 @@ impl PreparedObservation {
             ObservedLoad::Offline { requests } => (Arrivals::Offline, requests),
             ObservedLoad::Rate {
                 requests_per_second,
-                burstiness,
+                arrival_cv,
                 requests,
             } => (
                 Arrivals::Open {
                     requests_per_second,
-                    burstiness,
+                    arrival_cv,
                 },
                 requests,
             ),

@@ -48,7 +48,7 @@ fn offered(strategy: Option<&Object>) -> OfferedLoad {
         kind => OfferedLoad {
             requests_per_second: number(strategy, "rate"),
             concurrency: None,
-            burstiness: match kind {
+            arrival_cv: match kind {
                 Some("constant") => Some(0.0),
                 Some("poisson") => Some(1.0),
                 _ => None,
@@ -183,7 +183,7 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
                     "concurrent" => rate,
                     _ => None,
                 },
-                burstiness: match strategy {
+                arrival_cv: match strategy {
                     "constant" => Some(0.0),
                     "poisson" => Some(1.0),
                     _ => None,

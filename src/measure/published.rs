@@ -30,11 +30,11 @@ struct Row {
 pub enum ObservedLoad {
     /// All requests queued at once (`trtllm-bench throughput`, or an online client at QPS=INF).
     Offline { requests: u32 },
-    /// Requests at a mean rate; `burstiness` is the CV of the gaps (1: Poisson, the benchmark
+    /// Requests at a mean rate; `arrival_cv` is the CV of the gaps (1: Poisson, the benchmark
     /// clients' default).
     Rate {
         requests_per_second: f64,
-        burstiness: f64,
+        arrival_cv: f64,
         requests: u32,
     },
     /// A closed loop of `concurrency` users.
@@ -234,7 +234,7 @@ fn observation(line: usize, row: &Row) -> Result<Observation, String> {
         text => match text.strip_prefix("QPS=").and_then(|rate| rate.parse::<f64>().ok()) {
             Some(rate) if rate > 0.0 => ObservedLoad::Rate {
                 requests_per_second: rate,
-                burstiness: 1.0,
+                arrival_cv: 1.0,
                 requests: ONLINE_REQUESTS,
             },
             _ => return Err(format!("load \"{text}\" is not understood")),

@@ -97,9 +97,9 @@ pub struct OfferedLoad {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<f64>,
     /// Coefficient of variation of the gaps between arrivals, when the file says: 1 for
-    /// Poisson arrivals, 0 for a constant rate.
+    /// Poisson arrivals, 0 for a constant rate (vLLM's `--burstiness` b gives 1 / sqrt(b)).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub burstiness: Option<f64>,
+    pub arrival_cv: Option<f64>,
 }
 
 /// Per-request samples, ms.

@@ -174,7 +174,7 @@ fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRu
             offered: OfferedLoad {
                 requests_per_second: value(rate, "rate")?,
                 concurrency: value(concurrency, "concurrency")?,
-                burstiness: None,
+                arrival_cv: None,
             },
             requests_per_second: value(throughput, "request_throughput")?,
             output_tokens_per_second: value(output_throughput, "output_throughput")?,

@@ -53,7 +53,7 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
             requests_per_second: number(object, "request_rate").filter(|rate| rate.is_finite()),
             concurrency: number(object, "max_concurrency"),
             // vLLM's gamma arrivals: shape = burstiness, so the gaps' CV is 1 / sqrt(burstiness).
-            burstiness: number(object, "burstiness")
+            arrival_cv: number(object, "burstiness")
                 .filter(|b| *b > 0.0)
                 .map(|b| 1.0 / b.sqrt()),
         },

@@ -45,11 +45,11 @@ pub fn replica_traffic(scenario: &ResolvedScenario, replicas: u32) -> ReplicaTra
     match scenario.load {
         LoadKind::Open {
             requests_per_second,
-            burstiness,
+            arrival_cv,
         } => ReplicaTraffic {
             arrivals: Arrivals::Open {
                 requests_per_second: requests_per_second / f64::from(replicas),
-                burstiness,
+                arrival_cv,
             },
             requests: bounded(ONLINE_SIMULATED_REQUESTS),
             replica_scale: f64::from(replicas),

@@ -9,6 +9,12 @@ pub const MAX_PROMPT_TOKENS: f64 = 1_048_576.0;
 pub const MAX_OUTPUT_TOKENS: f64 = 131_072.0;
 /// Largest coefficient of variation of a length or of inter-arrival times.
 pub const MAX_CV: f64 = 10.0;
+/// Burstiest arrivals: vLLM's `--burstiness`, the gamma shape of the gaps, at its smallest
+/// (gaps with a coefficient of variation of 10, `MAX_CV`).
+pub const MIN_BURSTINESS: f64 = 0.01;
+/// Smoothest arrivals: a gamma shape of a million, gaps within about 0.1% of the mean (all but
+/// a constant rate, which vLLM's gamma cannot express either).
+pub const MAX_BURSTINESS: f64 = 1_000_000.0;
 /// Highest request rate, requests per second.
 pub const MAX_REQUESTS_PER_SECOND: f64 = 1_000_000.0;
 /// Lowest request rate, requests per second (one request every 11.6 days).

@@ -307,7 +307,12 @@ impl Load {
                 ));
             }
         }
-        let burstiness = || check::non_negative(&path("burstiness"), self.burstiness.unwrap_or(1.0), MAX_CV);
+        // vLLM's `--burstiness` is the shape k of gamma-distributed gaps, whose coefficient of
+        // variation is 1 / sqrt(k): 1 is Poisson, below 1 burstier, above 1 smoother.
+        let arrival_cv = || {
+            let shape = self.burstiness.unwrap_or(1.0);
+            check::within(&path("burstiness"), shape, MIN_BURSTINESS, MAX_BURSTINESS).map(|shape| 1.0 / shape.sqrt())
+        };
         if let Some(rate) = self.requests_per_second {
             return Ok(LoadKind::Open {
                 requests_per_second: check::within(
@@ -316,7 +321,7 @@ impl Load {
                     MIN_REQUESTS_PER_SECOND,
                     MAX_REQUESTS_PER_SECOND,
                 )?,
-                burstiness: burstiness()?,
+                arrival_cv: arrival_cv()?,
             });
         }
         if let Some(rate) = self.requests_per_hour {
@@ -328,7 +333,7 @@ impl Load {
             )?;
             return Ok(LoadKind::Open {
                 requests_per_second: per_hour / 3600.0,
-                burstiness: burstiness()?,
+                arrival_cv: arrival_cv()?,
             });
         }
         if let Some(users) = self.concurrency {

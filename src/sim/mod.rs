@@ -49,8 +49,9 @@ pub struct Settings {
 /// How requests arrive at one replica.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Arrivals {
-    /// Independent arrivals at a mean rate; inter-arrival CV `burstiness` (1 = Poisson).
-    Open { requests_per_second: f64, burstiness: f64 },
+    /// Independent arrivals at a mean rate; the gaps' coefficient of variation `arrival_cv`
+    /// (1 = Poisson, 0 = a constant rate).
+    Open { requests_per_second: f64, arrival_cv: f64 },
     /// `concurrency` users, each sending its next request when the previous one completes.
     Closed { concurrency: u32 },
     /// Every request queued at time zero.
@@ -171,9 +172,9 @@ pub fn simulate(
             let arrival_s = match traffic.arrivals {
                 Arrivals::Open {
                     requests_per_second,
-                    burstiness,
+                    arrival_cv,
                 } => {
-                    clock_s += sampler.interarrival(1.0 / requests_per_second, burstiness);
+                    clock_s += sampler.interarrival(1.0 / requests_per_second, arrival_cv);
                     clock_s
                 }
                 Arrivals::Closed { .. } | Arrivals::Offline => 0.0,
@@ -336,7 +337,7 @@ mod tests {
             &traffic(
                 Arrivals::Open {
                     requests_per_second: 20.0,
-                    burstiness: 1.0,
+                    arrival_cv: 1.0,
                 },
                 4000,
             ),
@@ -359,7 +360,7 @@ mod tests {
             &traffic(
                 Arrivals::Open {
                     requests_per_second: 20.0,
-                    burstiness: 1.0,
+                    arrival_cv: 1.0,
                 },
                 2000,
             ),

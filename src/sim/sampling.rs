@@ -6,6 +6,10 @@ use crate::domain::LengthDistribution;
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+/// Arrival gaps less variable than this are constant: the gamma sampler's shape, 1/CV^2, would
+/// pass a million, where it is constant to 0.1% anyway and its arithmetic loses its footing.
+pub const SMALLEST_ARRIVAL_CV: f64 = 1e-3;
+
 /// A seeded random source with the samplers the workload needs.
 pub struct Sampler {
     rng: Pcg64Mcg,
@@ -56,9 +60,10 @@ impl Sampler {
     }
 
     /// A gap between arrivals with the given mean and coefficient of variation: constant for
-    /// CV 0, exponential (Poisson arrivals) for CV 1, gamma with shape 1/CV^2 otherwise.
+    /// CV under `SMALLEST_ARRIVAL_CV`, exponential (Poisson arrivals) for CV 1, gamma with shape
+    /// 1/CV^2 otherwise.
     pub fn interarrival(&mut self, mean_s: f64, cv: f64) -> f64 {
-        if cv == 0.0 {
+        if cv < SMALLEST_ARRIVAL_CV {
             mean_s
         } else if cv == 1.0 {
             self.exponential(mean_s)
