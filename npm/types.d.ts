@@ -37,7 +37,10 @@ export interface GpuSpec {
   source?: string;
 }
 
-/** A token count, fixed or lognormal with a mean and coefficient of variation. */
+/**
+ * Request lengths in tokens: the mean, or the mean and the coefficient of variation of a
+ * lognormal around it. A spread left out is the use case's preset's, or 0 (fixed) without one.
+ */
 export type Lengths = number | { mean: number; cv?: number };
 
 /**

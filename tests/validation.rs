@@ -221,7 +221,8 @@ fn custom_gpu_figures_are_checked() {
 
 #[test]
 fn gap_targets_on_one_token_outputs_are_refused_and_presets_drop_them() {
-    let one_token = SCENARIO.replace("\"outputTokens\": 200", "\"outputTokens\": 1");
+    // Every output one token: fixed lengths (a plain number would take the chat preset's spread).
+    let one_token = SCENARIO.replace("\"outputTokens\": 200", "\"outputTokens\": { \"mean\": 1, \"cv\": 0 }");
     let error = Scenario::from_json(&one_token.replace("\"ttft\"", "\"tpot\""))
         .unwrap()
         .resolve()
@@ -270,4 +271,20 @@ fn burstiness_is_vllms_gamma_shape_within_its_range() {
             format!("workload.load.burstiness must be a number from 0.01 to 1000000, got {bad}")
         );
     }
+}
+
+#[test]
+fn a_number_of_tokens_is_a_mean_that_keeps_the_use_cases_spread() {
+    let resolved = |use_case: &str, prompt: &str| {
+        let text = SCENARIO
+            .replace("\"chat\"", use_case)
+            .replace("\"promptTokens\": 1000", &format!("\"promptTokens\": {prompt}"));
+        Scenario::from_json(&text).unwrap().resolve().unwrap().prompt_tokens
+    };
+    // The chat preset's spread (cv 0.5), whatever the mean.
+    assert_eq!(resolved("\"chat\"", "2000").cv, 0.5);
+    assert_eq!(resolved("\"chat\"", "{ \"mean\": 2000 }").cv, 0.5);
+    // A spread given wins; without a preset a number is every request's length.
+    assert_eq!(resolved("\"chat\"", "{ \"mean\": 2000, \"cv\": 0 }").cv, 0.0);
+    assert_eq!(resolved("\"custom\"", "2000").cv, 0.0);
 }

@@ -17,7 +17,6 @@ mod resolve;
 pub use resolve::{CalibrationSource, ResolvedScenario};
 
 use crate::catalog::{CustomModel, GpuSpec};
-use crate::domain::LengthDistribution;
 use crate::error::{Error, Result};
 use crate::measure::MeasuredRun;
 use crate::perf::Calibration;
@@ -92,13 +91,23 @@ pub struct Workload {
     pub load: Load,
 }
 
-/// A token count: fixed (`1000`) or lognormal with a mean and coefficient of variation
-/// (`{ "mean": 1000, "cv": 0.5 }`).
+/// Request lengths in tokens: a mean (`1000`), or a mean and a coefficient of variation
+/// (`{ "mean": 1000, "cv": 0.5 }`) of a lognormal around it. Where the spread is not given it
+/// is the use case's preset's, or 0 (every request that long) without a preset.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Lengths {
-    Fixed(f64),
-    Distribution(LengthDistribution),
+    Mean(f64),
+    Distribution(LengthsInput),
+}
+
+/// `{ "mean": tokens, "cv": spread }`, the spread optional.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LengthsInput {
+    pub mean: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<f64>,
 }
 
 /// The offered load: exactly one of `requestsPerSecond`, `requestsPerHour` (open loop, with an

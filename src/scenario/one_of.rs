@@ -3,9 +3,8 @@
 //! was expected ("a model id such as … or a model object such as …") instead of serde's "did
 //! not match any variant of untagged enum".
 
-use super::{GpuRef, Lengths, ModelRef, Slo, Slos};
+use super::{GpuRef, Lengths, LengthsInput, ModelRef, Slo, Slos};
 use crate::catalog::{CustomModel, GpuSpec};
-use crate::domain::LengthDistribution;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::Deserialize;
 
@@ -91,10 +90,10 @@ impl<'de> Deserialize<'de> for GpuRef {
 
 impl<'de> Deserialize<'de> for Lengths {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(OneOf::<_, LengthDistribution, ()> {
+        deserializer.deserialize_any(OneOf::<_, LengthsInput, ()> {
             expecting: "a token count or { \"mean\": tokens, \"cv\": variation }",
             string: None,
-            number: Some(Lengths::Fixed),
+            number: Some(Lengths::Mean),
             map: Some(Lengths::Distribution),
             seq: None,
         })

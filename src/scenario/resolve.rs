@@ -3,7 +3,7 @@
 //! field and the value. Pure: the same input gives the same result, and nothing is simulated.
 
 use super::limits::*;
-use super::{GpuRef, Lengths, Load, ModelRef, Scenario, Slo, Slos};
+use super::{GpuRef, Lengths, LengthsInput, Load, ModelRef, Scenario, Slo, Slos};
 use crate::catalog::{self, GpuSpec, ModelSpec};
 use crate::domain::{LengthDistribution, LoadKind, Metric, Precision, SloTarget, UseCase};
 use crate::error::{check, Error, Result};
@@ -167,15 +167,28 @@ impl Scenario {
     }
 }
 
-/// Request lengths as given, else the preset's; an error when there is neither.
+/// Request lengths as given, else the preset's; an error when there is neither. A spread not
+/// given is the preset's (0 without one): the same number means the same workload whether it
+/// comes from the page, the command line or a file.
 fn resolve_lengths(
     given: Option<&Lengths>,
     field: &str,
     max_tokens: f64,
     preset: Option<LengthDistribution>,
 ) -> Result<LengthDistribution> {
+    let preset_cv = preset.map_or(0.0, |preset| preset.cv);
     match (given, preset) {
-        (Some(lengths), _) => lengths.resolve(field, max_tokens),
+        (Some(Lengths::Mean(tokens)), _) => Ok(LengthDistribution {
+            mean: check::positive(field, *tokens, max_tokens)?,
+            cv: preset_cv,
+        }),
+        (Some(Lengths::Distribution(LengthsInput { mean, cv })), _) => Ok(LengthDistribution {
+            mean: check::positive(&format!("{field}.mean"), *mean, max_tokens)?,
+            cv: match cv {
+                Some(cv) => check::non_negative(&format!("{field}.cv"), *cv, MAX_CV)?,
+                None => preset_cv,
+            },
+        }),
         (None, Some(preset)) => Ok(preset),
         (None, None) => {
             let with_presets: Vec<&str> = UseCase::ALL
@@ -248,21 +261,6 @@ fn resolve_precisions(ids: &[String], gpu: &GpuSpec) -> Result<Vec<Precision>> {
         ));
     }
     Ok(precisions)
-}
-
-impl Lengths {
-    fn resolve(&self, field: &str, max_tokens: f64) -> Result<LengthDistribution> {
-        match *self {
-            Lengths::Fixed(tokens) => Ok(LengthDistribution {
-                mean: check::positive(field, tokens, max_tokens)?,
-                cv: 0.0,
-            }),
-            Lengths::Distribution(LengthDistribution { mean, cv }) => Ok(LengthDistribution {
-                mean: check::positive(&format!("{field}.mean"), mean, max_tokens)?,
-                cv: check::non_negative(&format!("{field}.cv"), cv, MAX_CV)?,
-            }),
-        }
-    }
 }
 
 impl Load {
