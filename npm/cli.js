@@ -9,7 +9,7 @@ import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web
 import { formatMs, formatNumber } from "./web/format.js";
 import { describeCalibration, describeConfig, VERDICT_HEADLINES } from "./web/words.js";
 
-const { benchmarkFormats, defaultPrecisions, engines, precisions, useCases } = catalog();
+const { benchmarkFormats, defaultPrecisions, engines, kvCacheDtypes, precisions, useCases } = catalog();
 
 const HELP_MARGIN = 24;
 const HELP_WIDTH = 96;
@@ -49,8 +49,8 @@ override its fields, so a whole scenario can also be given by flags alone.`,
   --gpus N              GPU count
   --price USD           price per GPU-hour (adds cost per million tokens)
 ${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
-  --prompt-tokens N     mean prompt length (tokens)
-  --output-tokens N     mean output length (tokens)
+  --prompt-tokens N     mean prompt length (tokens; the use case's spread is kept)
+  --output-tokens N     mean output length (tokens; the use case's spread is kept)
   --rps N | --per-hour N | --concurrency N | --offline N
                         the load: requests per second or per hour, closed-loop users, or a batch
   --burstiness B        as vllm bench serve's: gamma shape of arrival gaps (1 = Poisson,
@@ -81,6 +81,7 @@ ${flagHelp("--precision P", precisions.join(", "))}
   --max-batch N         maximum running sequences per replica
   --max-batched-tokens N  token budget per engine iteration
 ${flagHelp("--engine E", engines.map((engine) => engine.id).join(", "))}
+${flagHelp("--kv-cache-dtype D", `${kvCacheDtypes.join(", ")} (auto: the engine's default)`)}
   --json                print the prediction as JSON`,
   import: `inferplan import FILE... [--format F] [--json]
 
@@ -117,6 +118,7 @@ const OPTIONS = {
   "max-batch": { type: "string" },
   "max-batched-tokens": { type: "string" },
   engine: { type: "string" },
+  "kv-cache-dtype": { type: "string" },
   measured: { type: "string", multiple: true },
   "measured-tp": { type: "string" },
   "measured-max-batch": { type: "string" },

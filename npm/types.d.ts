@@ -133,6 +133,8 @@ export interface CalibrationReport {
 }
 
 export type Engine = "vllm" | "sglang" | "tensorrt-llm";
+/** The KV cache's data type; 16-bit is the model's activation dtype. */
+export type KvCacheDtype = "bf16" | "fp8";
 
 /** A deployment; every field is optional and defaults are documented in the README. */
 export interface Config {
@@ -142,6 +144,11 @@ export interface Config {
   precision?: Precision;
   maxBatch?: number;
   maxBatchedTokens?: number;
+  /**
+   * `auto` (default): the engine's own default: vLLM and SGLang keep 16 bits whatever the
+   * weights; TensorRT-LLM's fp8 and fp4 checkpoints carry an fp8 cache.
+   */
+  kvCacheDtype?: "auto" | KvCacheDtype;
 }
 
 /** A deployment with every default filled in. */
@@ -150,6 +157,7 @@ export interface Deployment {
   tensorParallel: number;
   replicas: number;
   precision: Precision;
+  kvCacheDtype: KvCacheDtype;
   maxBatch: number;
   maxBatchedTokens: number;
 }
@@ -319,6 +327,8 @@ export interface Catalog {
   engines: { id: Engine; defaultMaxBatch: number }[];
   /** The latencies an SLO may bound. */
   metrics: Metric[];
+  /** What `Config.kvCacheDtype` takes. */
+  kvCacheDtypes: ("auto" | KvCacheDtype)[];
   /** The formats `importBenchmark` reads (and `ImportOptions.format` forces). */
   benchmarkFormats: BenchmarkFormat[];
   /** The precisions `advise` considers when a scenario lists none (those the GPU supports). */

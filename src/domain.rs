@@ -159,15 +159,64 @@ impl Precision {
             Precision::Fp4 => 4.5 / 8.0,
         }
     }
+}
 
-    /// Bytes of one cached key or value element. FP8 and FP4 checkpoints run with an FP8 KV
-    /// cache (TensorRT-LLM's default for them, as in the calibration data); the others keep
-    /// the KV cache in 16 bits.
-    pub fn kv_bytes_per_element(self) -> f64 {
+/// The data type the KV cache stores keys and values in, whatever the weights'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvCacheDtype {
+    /// 16 bits: the model's activation dtype (bf16, or fp16 for fp16 models).
+    Bf16,
+    /// 8-bit floats: half the bytes per cached token (vLLM and SGLang `--kv-cache-dtype fp8`).
+    Fp8,
+}
+
+impl KvCacheDtype {
+    pub const ALL: [KvCacheDtype; 2] = [KvCacheDtype::Bf16, KvCacheDtype::Fp8];
+
+    pub fn id(self) -> &'static str {
         match self {
-            Precision::Fp8 | Precision::Fp4 => 1.0,
-            Precision::Bf16 | Precision::Fp16 | Precision::Int8 | Precision::Int4 => 2.0,
+            KvCacheDtype::Bf16 => "bf16",
+            KvCacheDtype::Fp8 => "fp8",
         }
+    }
+
+    pub fn bytes_per_element(self) -> f64 {
+        match self {
+            KvCacheDtype::Bf16 => 2.0,
+            KvCacheDtype::Fp8 => 1.0,
+        }
+    }
+
+    /// What `auto` means to each engine: vLLM and SGLang cache in the model's activation dtype
+    /// whatever the weights (`--kv-cache-dtype auto`: 16 bits, even with FP8 weights);
+    /// TensorRT-LLM's FP8 and NVFP4 checkpoints carry an FP8 KV cache (`kv_cache_quant_algo`,
+    /// as in the published measurements `data/calibration.csv` holds).
+    pub fn engine_default(engine: ServingEngine, precision: Precision) -> KvCacheDtype {
+        match (engine, precision) {
+            (ServingEngine::TensorrtLlm, Precision::Fp8 | Precision::Fp4) => KvCacheDtype::Fp8,
+            _ => KvCacheDtype::Bf16,
+        }
+    }
+
+    /// `auto` (the engine's default), `bf16` or `fp8`, case-insensitive; `field` names the input.
+    pub fn parse(field: &str, text: &str, engine: ServingEngine, precision: Precision) -> Result<KvCacheDtype> {
+        if text.trim().eq_ignore_ascii_case("auto") {
+            return Ok(KvCacheDtype::engine_default(engine, precision));
+        }
+        let with_auto: Vec<String> = std::iter::once("auto")
+            .chain(KvCacheDtype::ALL.map(KvCacheDtype::id))
+            .map(str::to_string)
+            .collect();
+        check::named(field, "KV cache dtype", &KvCacheDtype::ALL, KvCacheDtype::id, text).map_err(|error| match error {
+            crate::Error::UnknownId { field, kind, got, .. } => crate::Error::UnknownId {
+                field,
+                kind,
+                got,
+                valid: with_auto,
+            },
+            other => other,
+        })
     }
 }
 
@@ -184,7 +233,8 @@ impl Serialize for Precision {
 }
 
 /// A deployment with every default filled in: `replicas` copies of the model, each split over
-/// `tensor_parallel` GPUs, run by `engine` in `precision` with its batch limits.
+/// `tensor_parallel` GPUs, run by `engine` in `precision` with its KV cache in
+/// `kv_cache_dtype` and its batch limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
@@ -192,6 +242,7 @@ pub struct Deployment {
     pub tensor_parallel: u32,
     pub replicas: u32,
     pub precision: Precision,
+    pub kv_cache_dtype: KvCacheDtype,
     /// Running sequences per replica (vLLM's `--max-num-seqs`).
     pub max_batch: u32,
     /// Tokens per engine iteration (vLLM's `--max-num-batched-tokens`).
@@ -199,7 +250,7 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// A deployment at the engine's default batch limits.
+    /// A deployment at the engine's defaults: batch limits and KV cache dtype.
     pub fn with_engine_defaults(
         engine: ServingEngine,
         tensor_parallel: u32,
@@ -211,6 +262,7 @@ impl Deployment {
             tensor_parallel,
             replicas,
             precision,
+            kv_cache_dtype: KvCacheDtype::engine_default(engine, precision),
             max_batch: engine.default_max_batch(),
             max_batched_tokens: engine.default_max_batched_tokens(),
         }

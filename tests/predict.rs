@@ -26,6 +26,36 @@ fn fp8_halves_weight_bytes() {
 }
 
 #[test]
+fn the_kv_cache_stays_16_bit_with_fp8_weights_unless_set_as_each_engine_does() {
+    let s = scenario("\"Llama-3.1-70B\"", "H100-SXM", 4);
+    let bytes = |config: &str| run(&s, config).memory.kv_bytes_per_token_per_gpu;
+    let bf16 = bytes(r#"{ "tensorParallel": 4, "precision": "bf16" }"#);
+    // vLLM and SGLang: `--kv-cache-dtype auto` is the activation dtype, 16 bits.
+    assert_eq!(bytes(r#"{ "tensorParallel": 4, "precision": "fp8" }"#), bf16);
+    assert_eq!(
+        bytes(r#"{ "tensorParallel": 4, "precision": "fp8", "engine": "sglang" }"#),
+        bf16
+    );
+    assert_eq!(
+        bytes(r#"{ "tensorParallel": 4, "precision": "fp8", "kvCacheDtype": "fp8" }"#),
+        bf16 / 2.0
+    );
+    // TensorRT-LLM's FP8 checkpoints carry an FP8 KV cache; auto says so, bf16 overrides.
+    let trt = |kv: &str| {
+        bytes(&format!(
+            r#"{{ "tensorParallel": 4, "precision": "fp8", "engine": "tensorrt-llm", "kvCacheDtype": "{kv}" }}"#
+        ))
+    };
+    assert_eq!(trt("auto"), bf16 / 2.0);
+    assert_eq!(trt("bf16"), bf16);
+    let fp8_kv = run(
+        &s,
+        r#"{ "tensorParallel": 4, "precision": "fp8", "kvCacheDtype": "FP8" }"#,
+    );
+    assert_eq!(fp8_kv.config.kv_cache_dtype, inferplan::domain::KvCacheDtype::Fp8);
+}
+
+#[test]
 fn weights_that_do_not_fit_are_infeasible_with_the_numbers() {
     let s = scenario("\"Llama-3.1-70B\"", "H100-SXM", 1);
     let prediction = run(&s, r#"{ "precision": "bf16" }"#);

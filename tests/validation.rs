@@ -288,3 +288,13 @@ fn a_number_of_tokens_is_a_mean_that_keeps_the_use_cases_spread() {
     assert_eq!(resolved("\"chat\"", "{ \"mean\": 2000, \"cv\": 0 }").cv, 0.0);
     assert_eq!(resolved("\"custom\"", "2000").cv, 0.0);
 }
+
+#[test]
+fn an_unknown_kv_cache_dtype_lists_the_valid_ones() {
+    let (field, message) = config_error(r#"{ "kvCacheDtype": "int4" }"#);
+    assert_eq!(field, "config.kvCacheDtype");
+    assert_eq!(
+        message,
+        "config.kvCacheDtype: unknown KV cache dtype \"int4\"; valid KV cache dtypes: auto, bf16, fp8"
+    );
+}

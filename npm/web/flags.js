@@ -68,13 +68,14 @@ export function scenarioFromFlags(flags, base = {}, { prefix = "--" } = {}) {
   return scenario;
 }
 
-/** The deployment the config flags (`tp`, `replicas`, `precision`, `max-batch`, `max-batched-tokens`, `engine`) describe. */
+/** The deployment the config flags (`tp`, `replicas`, `precision`, `max-batch`, `max-batched-tokens`, `engine`, `kv-cache-dtype`) describe. */
 export function configFromFlags(flags) {
   const config = {};
   const numeric = [["tp", "tensorParallel"], ["replicas", "replicas"], ["max-batch", "maxBatch"], ["max-batched-tokens", "maxBatchedTokens"]];
   for (const [flag, field] of numeric) if (flags[flag] !== undefined) config[field] = numberFlag(flag, flags[flag]);
   if (flags.precision !== undefined) config.precision = flags.precision;
   if (flags.engine !== undefined) config.engine = flags.engine;
+  if (flags["kv-cache-dtype"] !== undefined) config.kvCacheDtype = flags["kv-cache-dtype"];
   return config;
 }
 

@@ -33,11 +33,11 @@ export function describeDeployment(config, gpus) {
 
 /**
  * A deployment in full: "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens
- * per iteration"; without `gpus`, no "(8 GPUs)".
+ * per iteration, bf16 KV cache"; without `gpus`, no "(8 GPUs)".
  */
 export function describeConfig(config, gpus) {
   return `${describeDeployment(config)} on ${config.engine}${onGpus(gpus)}, ` +
-    `max batch ${config.maxBatch}, ${formatNumber(config.maxBatchedTokens)} tokens per iteration`;
+    `max batch ${config.maxBatch}, ${formatNumber(config.maxBatchedTokens)} tokens per iteration, ${config.kvCacheDtype} KV cache`;
 }
 
 /** What a calibration report says: "16 measured observations: median error 4.1% (built-in factors: 10.4%)". */

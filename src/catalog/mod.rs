@@ -11,7 +11,9 @@ pub use gpus::{GpuFamily, GpuSpec};
 pub use models::{derive_dense_shape, CustomModel, ModelSpec, MAX_CUSTOM_PARAMS_B};
 pub use use_cases::{preset, Preset};
 
-use crate::domain::{BenchmarkFormat, LengthDistribution, Metric, Precision, ServingEngine, SloTarget, UseCase};
+use crate::domain::{
+    BenchmarkFormat, KvCacheDtype, LengthDistribution, Metric, Precision, ServingEngine, SloTarget, UseCase,
+};
 use crate::error::Error;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -42,6 +44,8 @@ pub struct Catalog {
     pub engines: Vec<EngineEntry>,
     /// The latency metrics an SLO can bound.
     pub metrics: Vec<Metric>,
+    /// What `config.kvCacheDtype` takes: `auto` (the engine's default) and each dtype.
+    pub kv_cache_dtypes: Vec<&'static str>,
     /// The formats `importBenchmark` reads.
     pub benchmark_formats: Vec<BenchmarkFormat>,
     /// The largest tensor-parallel degree the advisor searches: one node.
@@ -111,6 +115,9 @@ pub fn catalog() -> &'static Catalog {
             })
             .collect(),
         metrics: Metric::ALL.to_vec(),
+        kv_cache_dtypes: std::iter::once("auto")
+            .chain(KvCacheDtype::ALL.map(KvCacheDtype::id))
+            .collect(),
         benchmark_formats: BenchmarkFormat::ALL.to_vec(),
         max_tensor_parallel: GPUS_PER_NODE,
     })

@@ -4,7 +4,7 @@
 //! or an explanation of why it cannot be modelled.
 
 use crate::catalog::{self, GpuSpec, ModelSpec};
-use crate::domain::{Deployment, Precision, ServingEngine};
+use crate::domain::{Deployment, KvCacheDtype, Precision, ServingEngine};
 use crate::perf::{kv_bytes_per_token, MemoryPolicy};
 use serde::Deserialize;
 
@@ -135,7 +135,8 @@ fn trtllm_bench_limits(
     let weight_gb = model.params_b * precision.weight_bytes_per_param();
     let total_memory_gb = gpu.memory_gb * f64::from(tp);
     // The heuristic counts KV bytes for the whole model: at least one KV head per GPU.
-    let kv_gb_per_token = kv_bytes_per_token(model, 1, precision) * f64::from(model.kv_heads.max(tp))
+    let kv_dtype = KvCacheDtype::engine_default(ServingEngine::TensorrtLlm, precision);
+    let kv_gb_per_token = kv_bytes_per_token(model, 1, kv_dtype) * f64::from(model.kv_heads.max(tp))
         / f64::from(model.kv_heads)
         / catalog::BYTES_PER_GB;
     let kv_requests = (total_memory_gb - weight_gb).max(0.0) * kv_fraction / kv_gb_per_token / f64::from(isl + osl);
@@ -255,12 +256,9 @@ fn observation(line: usize, row: &Row) -> Result<Observation, String> {
         model: model.clone(),
         gpu: gpu.clone(),
         deployment: Deployment {
-            engine: ServingEngine::TensorrtLlm,
-            tensor_parallel: row.tp,
-            replicas: 1,
-            precision,
             max_batch,
             max_batched_tokens: max_batched_tokens.max(max_batch),
+            ..Deployment::with_engine_defaults(ServingEngine::TensorrtLlm, row.tp, 1, precision)
         },
         memory_policy: MemoryPolicy::ShareOfFree(kv_fraction),
         prompt_tokens: row.input_len,

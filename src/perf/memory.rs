@@ -72,7 +72,7 @@ impl MemoryPlan {
                 (weights_gb + reserve_gb + free_gb * fraction, free_gb * fraction)
             }
         };
-        let kv_bytes_per_token = super::kv_bytes_per_token(model, t, deployment.precision);
+        let kv_bytes_per_token = super::kv_bytes_per_token(model, t, deployment.kv_cache_dtype);
         MemoryPlan {
             capacity_gb_per_gpu: capacity_gb,
             usable_gb_per_gpu: usable_gb,

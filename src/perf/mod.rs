@@ -19,7 +19,7 @@ pub use memory::{MemoryPlan, MemoryPolicy};
 pub use roofline::{LoneRequest, RooflineEstimate};
 
 use crate::catalog::{GpuSpec, ModelSpec};
-use crate::domain::{Deployment, Precision};
+use crate::domain::{Deployment, KvCacheDtype, Precision};
 
 /// Activations are 16-bit: they cross the all-reduce and the element-wise kernels, and sit in
 /// memory between kernels, in BF16.
@@ -135,7 +135,7 @@ impl CostModel {
             expert_weight_bytes: expert_params * weight_bytes / t,
             experts,
             experts_per_token,
-            kv_bytes_per_token: kv_bytes_per_token(model, deployment.tensor_parallel, precision),
+            kv_bytes_per_token: kv_bytes_per_token(model, deployment.tensor_parallel, deployment.kv_cache_dtype),
             matmul_flops_per_token: 2.0 * (model.active_params_b * 1e9 - 2.0 * vocab_hidden).max(0.0) / t,
             attention_flops_per_attended_token: 4.0
                 * f64::from(model.layers)
@@ -208,12 +208,12 @@ impl CostModel {
 /// Bytes of KV cache one token occupies on each GPU: keys and values for every layer, for the
 /// KV heads that GPU holds (GQA heads are split across the tensor-parallel group; a GPU always
 /// holds at least one, replicated when the degree exceeds the KV head count).
-pub fn kv_bytes_per_token(model: &ModelSpec, tensor_parallel: u32, precision: Precision) -> f64 {
+pub fn kv_bytes_per_token(model: &ModelSpec, tensor_parallel: u32, kv_cache_dtype: KvCacheDtype) -> f64 {
     let kv_heads_per_gpu = model.kv_heads.div_ceil(tensor_parallel).max(1);
     2.0 * f64::from(model.layers)
         * f64::from(kv_heads_per_gpu)
         * f64::from(model.head_dim)
-        * precision.kv_bytes_per_element()
+        * kv_cache_dtype.bytes_per_element()
 }
 
 /// Bytes of weights each GPU holds.

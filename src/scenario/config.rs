@@ -4,7 +4,7 @@
 
 use super::limits::{MAX_BATCH, MAX_BATCHED_TOKENS};
 use super::{Config, ResolvedScenario};
-use crate::domain::{Deployment, Precision, ServingEngine};
+use crate::domain::{Deployment, KvCacheDtype, Precision, ServingEngine};
 use crate::error::{check, Error, Result};
 use crate::perf::MemoryPlan;
 
@@ -13,6 +13,7 @@ impl Config {
     /// - `precision`: the first of the scenario's allowed precisions the GPU supports;
     /// - `engine`: vLLM;
     /// - `maxBatch` and `maxBatchedTokens`: the engine's defaults (`ServingEngine`);
+    /// - `kvCacheDtype`: `auto`, the engine's default for the precision (`KvCacheDtype`);
     /// - `tensorParallel`: see [`default_tensor_parallel`], among the degrees that split the
     ///   model's heads and divide the GPU count;
     /// - `replicas`: as many as the fleet holds at that degree.
@@ -40,6 +41,10 @@ impl Config {
             Some(id) => ServingEngine::parse("config.engine", id)?,
         };
         let defaults = Deployment::with_engine_defaults(engine, 1, 1, precision);
+        let kv_cache_dtype = match &self.kv_cache_dtype {
+            None => defaults.kv_cache_dtype,
+            Some(id) => KvCacheDtype::parse("config.kvCacheDtype", id, engine, precision)?,
+        };
         let max_batch = match self.max_batch {
             None => defaults.max_batch,
             Some(n) => check::positive_integer("config.maxBatch", n, MAX_BATCH)?,
@@ -60,6 +65,7 @@ impl Config {
         let model = &scenario.model;
         let count = scenario.gpu_count;
         let template = Deployment {
+            kv_cache_dtype,
             max_batch,
             max_batched_tokens,
             ..defaults

@@ -167,6 +167,9 @@ pub struct Config {
     pub max_batch: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_batched_tokens: Option<f64>,
+    /// `auto` (the engine's default), `bf16` or `fp8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_cache_dtype: Option<String>,
 }
 
 impl Scenario {

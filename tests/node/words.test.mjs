@@ -24,9 +24,9 @@ test("a deployment reads the same in short as in the advisor's own sentences, an
   assert.ok(recommendation.summary.includes(describeDeployment(config)), `${describeDeployment(config)} | ${recommendation.summary}`);
   assert.equal(describeDeployment({ tensorParallel: 4, replicas: 2, precision: "fp8" }, 8), "TP4 x 2 replicas in fp8 (8 GPUs)");
   assert.equal(describeDeployment({ tensorParallel: 8, replicas: 1, precision: "bf16" }), "TP8 in bf16");
-  const full = { engine: "vllm", tensorParallel: 4, replicas: 2, precision: "fp8", maxBatch: 256, maxBatchedTokens: 8192 };
-  assert.equal(describeConfig(full, 8), "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens per iteration");
-  assert.equal(describeConfig(full), "TP4 x 2 replicas in fp8 on vllm, max batch 256, 8,192 tokens per iteration");
+  const full = { engine: "vllm", tensorParallel: 4, replicas: 2, precision: "fp8", kvCacheDtype: "bf16", maxBatch: 256, maxBatchedTokens: 8192 };
+  assert.equal(describeConfig(full, 8), "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens per iteration, bf16 KV cache");
+  assert.equal(describeConfig(full), "TP4 x 2 replicas in fp8 on vllm, max batch 256, 8,192 tokens per iteration, bf16 KV cache");
 });
 
 test("an SLO written and read back", () => {
