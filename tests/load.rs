@@ -238,7 +238,8 @@ fn a_closed_loop_never_falls_behind_and_always_measures_throughput() {
              "workload": { "promptTokens": 500, "outputTokens": 8000, "load": { "concurrency": 512 } } }"#,
     )
     .unwrap();
-    let prediction = predict(&scenario, &Config::default()).unwrap();
+    // 64 running sequences of up to 8,500 tokens fit the cache (256 would thrash it).
+    let prediction = predict(&scenario, &Config::from_json(r#"{ "maxBatch": 64 }"#).unwrap()).unwrap();
     assert!(prediction.feasible, "{:?}", prediction.reasons);
     assert!(prediction.requests_per_second > 0.0);
 }
@@ -268,4 +269,31 @@ fn tiny_rates_are_refused_with_the_limit_rather_than_hanging() {
     .unwrap_err();
     assert_eq!(error.field(), "workload.load.requestsPerSecond");
     assert!(error.to_string().contains("from 0.000001"), "{error}");
+}
+
+#[test]
+fn a_thrashing_kv_cache_is_reported_and_never_feasible() {
+    // 128K-token chat prompts on Llama-3.1-8B: one H100's cache holds about three of them, so
+    // a fourth admitted is preempted, readmitted and preempted again; two GPUs hold enough.
+    let long_prompts = |gpus: u32| {
+        Scenario::from_json(&format!(
+            r#"{{ "useCase": "chat", "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": {gpus} }},
+                 "workload": {{ "promptTokens": 131072, "outputTokens": 256, "load": {{ "requestsPerSecond": 0.01 }} }} }}"#
+        ))
+        .unwrap()
+    };
+    let one = predict(&long_prompts(1), &Config::default()).unwrap();
+    assert!(!one.feasible);
+    assert!(
+        one.reasons.iter().any(|r| r.starts_with("the KV cache thrashes:")),
+        "{:?}",
+        one.reasons
+    );
+    let two = predict(
+        &long_prompts(2),
+        &Config::from_json(r#"{ "tensorParallel": 2 }"#).unwrap(),
+    )
+    .unwrap();
+    assert!(two.feasible, "{:?}", two.reasons);
+    assert_eq!(two.simulation.unwrap().preemptions, 0);
 }

@@ -328,6 +328,18 @@ fn infeasibility(
             prediction.requests_per_second
         ));
     }
+    if run.outcome.thrashed() {
+        reasons.push(format!(
+            "the KV cache thrashes: {} preemptions threw away {} cached tokens, {:.0}% of the {} tokens \
+             prefilled, to recompute them; the cache ({} tokens per replica) holds too few of the requests \
+             admitted (more tensor parallelism, an fp8 KV cache or a lower maxBatch gives it room)",
+            trace.preemptions,
+            trace.discarded_tokens,
+            100.0 * trace.discarded_tokens as f64 / trace.prefilled_tokens.max(1) as f64,
+            trace.prefilled_tokens,
+            memory.kv_capacity_tokens
+        ));
+    }
     if trace.rejected > 0 {
         reasons.push(format!(
             "{} of {} simulated requests per replica are longer than the KV cache ({} tokens) and would be refused",

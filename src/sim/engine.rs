@@ -241,7 +241,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
     fn preempt_newest(&mut self) -> bool {
         while let Some(id) = self.running_order.pop() {
             let request = &mut self.requests[id as usize];
-            match request.phase {
+            let discarded = match request.phase {
                 Phase::Decoding => {
                     let decoded_since_join = self.iteration - request.join_iteration;
                     request.generated += decoded_since_join as u32;
@@ -250,14 +250,18 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                         request.last_token_s = self.now_s;
                     }
                     self.decoding -= 1;
-                    self.decode_context_tokens -= u64::from(request.context_at_join) + decoded_since_join;
+                    let context = u64::from(request.context_at_join) + decoded_since_join;
+                    self.decode_context_tokens -= context;
+                    context
                 }
                 Phase::Prefilling => {
                     self.prefill_tokens_held -= u64::from(request.prefilled);
                     self.prefilling.retain(|&other| other != id);
+                    u64::from(request.prefilled)
                 }
                 _ => continue,
-            }
+            };
+            self.trace.discarded_tokens += discarded;
             let request = &mut self.requests[id as usize];
             if self.settings.admission == Admission::ReserveFull {
                 self.reserved_tokens -= request.whole_tokens();
@@ -279,6 +283,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
     fn schedule(&mut self) -> Option<Batch> {
         let capacity = self.settings.kv_capacity_tokens;
         let optimistic = self.settings.admission == Admission::Optimistic;
+        let preemptions_before = self.trace.preemptions;
         if optimistic {
             // Every decoding sequence adds a token to the cache this iteration.
             while self.decode_context_tokens + self.prefill_tokens_held + self.decoding > capacity {
@@ -287,6 +292,10 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 }
             }
         }
+        // An iteration that had to preempt admits no waiting request, the preempted one
+        // included: the cache is short already (vLLM's V1 scheduler skips its waiting queue
+        // whenever it preempted in that step).
+        let admits = self.trace.preemptions == preemptions_before;
         let mut budget = u64::from(self.settings.max_batched_tokens).saturating_sub(self.decoding);
         let mut kv_free =
             capacity.saturating_sub(self.decode_context_tokens + self.prefill_tokens_held + self.decoding);
@@ -307,7 +316,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             self.chunks.push((id, chunk as u32));
         }
         // Then waiting requests, while the budget, maxBatch and the cache allow.
-        while budget > 0 && self.running < self.settings.max_batch {
+        while admits && budget > 0 && self.running < self.settings.max_batch {
             let Some(&id) = self.waiting.front() else { break };
             let request = &self.requests[id as usize];
             let chunk = u64::from(request.prefill_target).min(budget);
@@ -380,6 +389,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             let request = &mut self.requests[id as usize];
             request.prefilled += chunk;
             self.prefill_tokens_held += u64::from(chunk);
+            self.trace.prefilled_tokens += u64::from(chunk);
             if request.prefilled < request.prefill_target {
                 continue;
             }

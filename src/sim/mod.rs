@@ -81,6 +81,11 @@ pub const WARM_UP_FRACTION: f64 = 0.1;
 /// their output tokens (`predict::MAX_SIMULATED_OUTPUT_TOKENS`), so real runs stay far below.
 pub const MAX_ITERATIONS: u64 = 20_000_000;
 
+/// The share of prefilled tokens that preemptions may throw away before a run counts as
+/// thrashing (a judgement: a quarter of the prefill work redone is a cache that holds too few
+/// of the requests admitted; an occasional preemption stays far below it).
+pub const THRASHING_SHARE: f64 = 0.25;
+
 /// Fewest waiting requests that count as falling behind, whatever the window's size.
 const FELL_BEHIND_MIN_QUEUE: f64 = 8.0;
 
@@ -104,6 +109,10 @@ pub struct Trace {
     pub end_s: f64,
     /// The run hit `MAX_ITERATIONS`.
     pub truncated: bool,
+    /// Prompt (and recomputed) tokens prefilled, over the whole run.
+    pub prefilled_tokens: u64,
+    /// Tokens whose cache preemptions threw away, to be computed again.
+    pub discarded_tokens: u64,
 }
 
 /// Latencies of one measured request, seconds.
@@ -133,6 +142,14 @@ impl Outcome {
     /// Output tokens per second over the window.
     pub fn output_tokens_per_second(&self) -> f64 {
         rate(self.trace.output_tokens_in_window as f64, self.trace.window_s)
+    }
+
+    /// Whether the KV cache thrashed: preemptions threw away more than a quarter as many cached
+    /// tokens as were prefilled in all (`THRASHING_SHARE`), so a large part of the engine's
+    /// prefill work went into redoing what it had dropped. Preempting now and then costs
+    /// little; past this the cache cannot hold the requests the engine admits.
+    pub fn thrashed(&self) -> bool {
+        self.trace.discarded_tokens as f64 > THRASHING_SHARE * self.trace.prefilled_tokens as f64
     }
 
     /// Whether the server fell behind: the queue of requests waiting for admission grew over
