@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { advise, calibrate, catalog, importBenchmark, predict, version } from "./index.js";
 import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web/flags.js";
-import { formatMs, formatNumber } from "./web/format.js";
+import { formatDuration, formatMs, formatNumber } from "./web/format.js";
 import { describeCalibration, describeConfig, VERDICT_HEADLINES } from "./web/words.js";
 
 const { benchmarkFormats, defaultPrecisions, engines, kvCacheDtypes, precisions, useCases } = catalog();
@@ -200,6 +200,9 @@ function printPrediction(prediction) {
   console.log(`Throughput: ${formatNumber(prediction.requestsPerSecond, 2)} requests/s, ${formatNumber(prediction.outputTokensPerSecond)} output tokens/s ` +
     `(${formatNumber(prediction.outputTokensPerSecondPerGpu)} per GPU)` +
     (prediction.costPerMillionOutputTokens !== undefined ? `, $${formatNumber(prediction.costPerMillionOutputTokens, 2)} per million output tokens` : ""));
+  if (prediction.batch) {
+    console.log(`Batch: ${formatNumber(prediction.batch.requests)} requests finish in ${formatDuration(prediction.batch.makespanS)}`);
+  }
   const memory = prediction.memory;
   console.log(`Memory per GPU: ${formatNumber(memory.weightsGbPerGpu, 1)} GB weights, ${formatNumber(memory.kvCacheGbPerGpu, 1)} GB KV cache ` +
     `(${formatNumber(memory.kvCapacityTokens)} tokens) of ${formatNumber(memory.capacityGbPerGpu)} GB`);

@@ -243,6 +243,8 @@ export interface Prediction {
   slos: SloCheck[];
   memory: MemoryPlan;
   costPerMillionOutputTokens?: number;
+  /** An offline batch: its requests and how long the whole batch takes, seconds. */
+  batch?: { requests: number; makespanS: number };
   roofline: RooflineEstimate | null;
   simulation: SimulationReport | null;
   calibration: Calibration;

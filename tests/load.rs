@@ -297,3 +297,33 @@ fn a_thrashing_kv_cache_is_reported_and_never_feasible() {
     assert!(two.feasible, "{:?}", two.reasons);
     assert_eq!(two.simulation.unwrap().preemptions, 0);
 }
+
+#[test]
+fn an_offline_batchs_targets_and_makespan_cover_the_whole_batch() {
+    // 100,000 requests: more than one simulation carries, so part is simulated and its waits
+    // scaled; the SLO checks must see the same scaled latencies the summaries report.
+    let scenario = Scenario::from_json(
+        r#"{ "useCase": "batch", "model": "Llama-3.1-70B", "fleet": { "gpu": "H100-SXM", "count": 8 },
+             "workload": { "load": { "offline": true, "requests": 100000 } } }"#,
+    )
+    .unwrap();
+    let prediction = predict(&scenario, &Config::default()).unwrap();
+    assert!(
+        prediction.simulation.as_ref().unwrap().note.is_some(),
+        "the batch is simulated in part"
+    );
+    let e2e = prediction.e2e_ms.unwrap();
+    let check = prediction.slos[0];
+    assert_eq!(check.achieved_ms, Some(e2e.p95));
+    assert!(!check.met, "{check:?}");
+    assert!(prediction.slo_attainment < 0.95, "{}", prediction.slo_attainment);
+    let batch = prediction.batch.unwrap();
+    assert_eq!(batch.requests, 100_000);
+    // Every request ends by the time the batch does.
+    assert!(
+        batch.makespan_s * 1e3 >= e2e.p99 * 0.999,
+        "{} s vs p99 {} ms",
+        batch.makespan_s,
+        e2e.p99
+    );
+}

@@ -17,6 +17,13 @@ export function formatMs(value, missing = "-") {
   return Number.isFinite(value) ? formatNumber(value, value < 100 ? 1 : 0) : missing;
 }
 
+/** A duration in the unit that reads best, as the core words it: "42.0 s", "12.5 min", "3.2 h". */
+export function formatDuration(seconds) {
+  if (seconds < 100) return `${seconds.toFixed(1)} s`;
+  if (seconds < 6000) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 /** An axis label, at most four characters of digits: "12k", "1.5k", "250", "42.5", "3.14". */
 export function formatCompact(value) {
   if (!Number.isFinite(value)) return "-";

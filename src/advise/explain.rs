@@ -64,6 +64,17 @@ pub fn format_ms(ms: f64) -> String {
     }
 }
 
+/// A duration in the unit that reads best: "42.0 s", "12.5 min", "3.2 h".
+pub fn format_duration(seconds: f64) -> String {
+    if seconds < 100.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 6000.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
 /// A load level in its unit: "3.00 requests/s", "24 concurrent users", "400 queued requests".
 pub fn level_words(scenario: &ResolvedScenario, level: f64) -> String {
     match scenario.load {
@@ -138,6 +149,14 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             level_words(scenario, c.required),
             achieved.join(", "),
             percent(at_load.slo_attainment)
+        ));
+    }
+    if let Some(batch) = at_load.batch {
+        reasons.push(format!(
+            "The batch of {} requests finishes in {} on {} GPUs ({chosen}).",
+            batch.requests,
+            format_duration(batch.makespan_s),
+            at_load.gpus_used
         ));
     }
     reasons.push(memory_words(scenario, &c.chosen.deployment));

@@ -126,7 +126,7 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
         Verdict::LatencyFirst => pick::latency_first(&scenario, &mut candidates, binding),
         Verdict::ThroughputFirst | Verdict::Balanced => pick::throughput_first(&scenario, &mut candidates),
         Verdict::InfeasibleLatency => pick::index_of_min(&candidates, |c| c.unloaded_ms[binding]),
-        Verdict::InfeasibleCapacity => pick::index_of_min(&candidates, |c| -c.slo_capacity),
+        Verdict::InfeasibleCapacity => pick::most_capacity(&candidates),
     };
     let chosen = candidates[chosen_index].clone();
     let gpus_needed = pick::gpus_needed(&scenario, &chosen);

@@ -24,6 +24,18 @@ pub fn index_of_min(candidates: &[Candidate], key: impl Fn(&Candidate) -> f64) -
         .unwrap_or(0)
 }
 
+/// The candidate with the most SLO capacity; among those with none (an offline batch that no
+/// deployment finishes within the targets), the one completing the most requests per second.
+pub fn most_capacity(candidates: &[Candidate]) -> usize {
+    (0..candidates.len())
+        .max_by(|&a, &b| {
+            let key = |c: &Candidate| (c.slo_capacity, c.at_load.requests_per_second);
+            let (ka, kb) = (key(&candidates[a]), key(&candidates[b]));
+            ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(b.cmp(&a))
+        })
+        .unwrap_or(0)
+}
+
 /// Lowest binding-SLO percentile at the required load among candidates meeting every SLO with
 /// headroom (else just meeting them); then smaller token budgets are tried on it.
 pub fn latency_first(scenario: &ResolvedScenario, candidates: &mut Vec<Candidate>, binding: usize) -> usize {
@@ -74,7 +86,7 @@ pub fn throughput_first(scenario: &ResolvedScenario, candidates: &mut Vec<Candid
         .filter(|&i| candidates[i].meets_slos_at_load())
         .collect();
     let Some(&first) = meeting.first() else {
-        return index_of_min(candidates, |c| -c.slo_capacity);
+        return most_capacity(candidates);
     };
     let mut pick = meeting
         .iter()

@@ -49,6 +49,9 @@ pub struct Prediction {
     pub memory: MemoryPlan,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_per_million_output_tokens: Option<f64>,
+    /// An offline batch: how long the whole of it takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchReport>,
     /// Closed-form bounds without queueing (present when the weights fit).
     pub roofline: Option<RooflineEstimate>,
     /// How the latencies were obtained.
@@ -78,6 +81,15 @@ impl Prediction {
     pub fn fell_behind(&self) -> bool {
         self.simulation.as_ref().is_some_and(|s| s.fell_behind)
     }
+}
+
+/// What an offline batch takes as a whole: the figure batch work is planned by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReport {
+    pub requests: u32,
+    /// From the batch's start to its last request's end, seconds (on every replica at once).
+    pub makespan_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,6 +154,7 @@ pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, 
         slos: Vec::new(),
         memory,
         cost_per_million_output_tokens: None,
+        batch: None,
         roofline: None,
         simulation: None,
         calibration,
@@ -269,13 +282,20 @@ fn summarise(
     } else {
         &[]
     };
-    let samples = LatencySamples::of_requests(&outcome.measured, gaps_s);
-    prediction.ttft_ms = Summary::of_sorted(&samples.ttft_ms).map(|s| s.scaled(run.batch_scale));
+    // One set of samples feeds the summaries, the SLO checks and the attainment alike.
+    let samples = LatencySamples::of_requests(&outcome.measured, gaps_s).with_waits_scaled(run.batch_scale);
+    prediction.ttft_ms = Summary::of_sorted(&samples.ttft_ms);
     prediction.tpot_ms = Summary::of_sorted(&samples.tpot_ms);
-    prediction.e2e_ms = Summary::of_sorted(&samples.e2e_ms).map(|s| s.scaled(run.batch_scale));
+    prediction.e2e_ms = Summary::of_sorted(&samples.e2e_ms);
     prediction.itl_ms = weighted_summary_of_sorted(&samples.gaps_ms);
     prediction.slos = slo_checks(&scenario.slos, Some(&samples));
-    prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured);
+    prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured, run.batch_scale);
+    if let LoadKind::Offline { requests } = scenario.load {
+        prediction.batch = Some(BatchReport {
+            requests,
+            makespan_s: outcome.trace.end_s * run.batch_scale,
+        });
+    }
     prediction.goodput_requests_per_second = prediction.requests_per_second * prediction.slo_attainment;
     if let Some(price) = scenario.price_per_gpu_hour {
         if prediction.output_tokens_per_second > 0.0 {

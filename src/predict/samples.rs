@@ -47,6 +47,18 @@ impl LatencySamples {
         }
     }
 
+    /// The same requests with their waits (time to first token, end to end) multiplied by
+    /// `factor`: a simulated part of an offline batch standing for the whole, whose queue
+    /// drains at a steady rate so that waits grow in proportion to the requests ahead.
+    pub fn with_waits_scaled(mut self, factor: f64) -> LatencySamples {
+        if factor != 1.0 {
+            for value in self.ttft_ms.iter_mut().chain(self.e2e_ms.iter_mut()) {
+                *value *= factor;
+            }
+        }
+        self
+    }
+
     /// The `percentile` of `metric`; ITL is over every token gap. `None` without samples.
     pub fn percentile(&self, metric: Metric, percentile: f64) -> Option<f64> {
         let sorted = match metric {
@@ -94,9 +106,10 @@ pub fn slo_checks(slos: &[SloTarget], samples: Option<&LatencySamples>) -> Vec<S
         .collect()
 }
 
-/// Fraction of requests meeting every SLO: TTFT and end-to-end per request; TPOT and ITL by the
+/// Fraction of requests meeting every SLO: TTFT and end-to-end per request (their waits
+/// multiplied by `wait_scale`, see [`LatencySamples::with_waits_scaled`]); TPOT and ITL by the
 /// request's mean gap after its first token.
-pub fn slo_attainment(slos: &[SloTarget], measured: &[RequestLatency]) -> f64 {
+pub fn slo_attainment(slos: &[SloTarget], measured: &[RequestLatency], wait_scale: f64) -> f64 {
     if measured.is_empty() {
         return 0.0;
     }
@@ -108,8 +121,8 @@ pub fn slo_attainment(slos: &[SloTarget], measured: &[RequestLatency]) -> f64 {
         .filter(|request| {
             slos.iter().all(|slo| {
                 let value_s = match slo.metric {
-                    Metric::Ttft => request.ttft_s,
-                    Metric::E2e => request.e2e_s,
+                    Metric::Ttft => request.ttft_s * wait_scale,
+                    Metric::E2e => request.e2e_s * wait_scale,
                     Metric::Tpot | Metric::Itl => request.tpot_s.unwrap_or(0.0),
                 };
                 value_s * 1e3 <= slo.target_ms

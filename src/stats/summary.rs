@@ -34,17 +34,6 @@ impl Summary {
             p99: percentile_of_sorted(sorted, 99.0),
         })
     }
-
-    /// Multiplies every figure (unit conversion).
-    pub fn scaled(&self, factor: f64) -> Summary {
-        Summary {
-            mean: self.mean * factor,
-            p50: self.p50 * factor,
-            p90: self.p90 * factor,
-            p95: self.p95 * factor,
-            p99: self.p99 * factor,
-        }
-    }
 }
 
 /// The `percentile` (0-100) of ascending `sorted` samples, type 7: rank `h = (n-1) p/100`,
