@@ -77,6 +77,35 @@ impl ServingEngine {
         }
     }
 
+    /// The server flag that sets the batch limit (`maxBatch`).
+    pub fn max_batch_flag(self) -> &'static str {
+        match self {
+            ServingEngine::Vllm => "--max-num-seqs",
+            ServingEngine::Sglang => "--max-running-requests",
+            ServingEngine::TensorrtLlm => "--max_batch_size",
+        }
+    }
+
+    /// The server flag that sets the token budget per iteration (`maxBatchedTokens`).
+    pub fn max_batched_tokens_flag(self) -> &'static str {
+        match self {
+            ServingEngine::Vllm => "--max-num-batched-tokens",
+            ServingEngine::Sglang => "--chunked-prefill-size",
+            ServingEngine::TensorrtLlm => "--max_num_tokens",
+        }
+    }
+
+    /// The setting that stores the KV cache in `dtype` (vLLM and SGLang flags; TensorRT-LLM's
+    /// LLM API option, `trtllm-serve --extra_llm_api_options`).
+    pub fn kv_cache_dtype_flag(self, dtype: KvCacheDtype) -> String {
+        match (self, dtype) {
+            (ServingEngine::Vllm, KvCacheDtype::Fp8) => "--kv-cache-dtype fp8".to_string(),
+            (ServingEngine::Sglang, KvCacheDtype::Fp8) => "--kv-cache-dtype fp8_e4m3".to_string(),
+            (ServingEngine::Vllm | ServingEngine::Sglang, KvCacheDtype::Bf16) => "--kv-cache-dtype auto".to_string(),
+            (ServingEngine::TensorrtLlm, dtype) => format!("kv_cache_config.dtype {}", dtype.id()),
+        }
+    }
+
     /// The engine with this id (case-insensitive); `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<ServingEngine> {
         check::named(field, "engine", &ServingEngine::ALL, ServingEngine::id, text)

@@ -295,7 +295,13 @@ fn a_thrashing_kv_cache_is_reported_and_never_feasible() {
     )
     .unwrap();
     assert!(two.feasible, "{:?}", two.reasons);
-    assert_eq!(two.simulation.unwrap().preemptions, 0);
+    let preemptions = |p: &inferplan::Prediction| p.simulation.as_ref().unwrap().preemptions;
+    assert!(
+        preemptions(&two) * 10 < preemptions(&one),
+        "{} vs {}",
+        preemptions(&two),
+        preemptions(&one)
+    );
 }
 
 #[test]

@@ -198,3 +198,18 @@ fn default_config_is_reported_in_full() {
     }
     assert!(json["roofline"]["basis"].as_str().unwrap().contains("without queueing"));
 }
+
+#[test]
+fn no_engine_uses_more_memory_than_the_gpu_has_even_when_the_weights_do_not_fit() {
+    let s = scenario("\"Llama-3.1-70B\"", "H100-SXM", 1);
+    for engine in ["vllm", "sglang", "tensorrt-llm"] {
+        let memory = run(&s, &format!(r#"{{ "engine": "{engine}", "precision": "bf16" }}"#)).memory;
+        assert!(!memory.weights_fit, "{engine}");
+        assert!(
+            memory.usable_gb_per_gpu <= memory.capacity_gb_per_gpu,
+            "{engine}: {} GB usable of {} GB",
+            memory.usable_gb_per_gpu,
+            memory.capacity_gb_per_gpu
+        );
+    }
+}

@@ -174,15 +174,23 @@ fn slo_percentile_must_be_inside_0_100() {
 }
 
 #[test]
-fn tensor_parallel_must_divide_the_gpu_count() {
+fn tensor_parallelism_fits_the_fleet_and_the_heads_and_leaves_the_rest_idle() {
+    // 3 does not split Llama-3.1-70B's 64 heads; 8 is more than the 4 GPUs.
     let (field, message) = config_error(r#"{ "tensorParallel": 3 }"#);
     assert_eq!(field, "config.tensorParallel");
     assert_eq!(
         message,
-        "config.tensorParallel must be a divisor of fleet.count (4), got 3"
+        "config.tensorParallel must be a divisor of the 64 attention heads of Llama-3.1-70B, got 3"
     );
     let (field, _) = config_error(r#"{ "tensorParallel": 8 }"#);
     assert_eq!(field, "config.tensorParallel");
+    // On 6 GPUs, tensor parallelism 4 runs one replica and leaves 2 GPUs idle.
+    let six = Scenario::from_json(&SCENARIO.replace("\"count\": 4", "\"count\": 6")).unwrap();
+    let prediction = predict(&six, &Config::from_json(r#"{ "tensorParallel": 4 }"#).unwrap()).unwrap();
+    assert_eq!(
+        (prediction.config.replicas, prediction.gpus_used, prediction.gpus_idle),
+        (1, 4, 2)
+    );
     let (field, message) = config_error(r#"{ "tensorParallel": 2, "replicas": 3 }"#);
     assert_eq!(field, "config.replicas");
     assert!(message.contains("at most 2"), "{message}");

@@ -5,7 +5,7 @@
 use super::search::Candidate;
 use super::{FrontierPoint, LoadCurvePoint};
 use crate::domain::{Deployment, LoadKind};
-use crate::predict::{predict_deployment, SimulationSize};
+use crate::predict::{predict_deployment, Prediction, SimulationSize};
 use crate::scenario::ResolvedScenario;
 
 /// Requests simulated per level of the load curve (a picture, so fewer than a prediction).
@@ -52,27 +52,33 @@ pub fn load_curve(
 }
 
 /// Every candidate on the trade-off chart, Pareto-optimal ones marked: none has both a lower
-/// binding percentile at the load and more SLO capacity per GPU.
+/// binding percentile at the load and more SLO capacity per GPU. The recommended point is
+/// drawn from `recommended`, the full prediction of what is recommended (the others from their
+/// screening on the whole fleet).
 pub fn frontier_points(
     scenario: &ResolvedScenario,
     candidates: &[Candidate],
     binding: usize,
     pick: usize,
+    recommended: &Prediction,
 ) -> Vec<FrontierPoint> {
     let mut points: Vec<FrontierPoint> = candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| FrontierPoint {
-            config: c.deployment,
-            latency_ms: c.at_load.slos[binding].achieved_ms,
-            output_tokens_per_second_per_gpu: if c.slo_capacity > 0.0 {
-                c.slo_capacity_tokens_per_gpu(scenario)
-            } else {
-                c.at_load.output_tokens_per_second_per_gpu
-            },
-            meets_slo: c.meets_slos_at_load(),
-            pareto_optimal: false,
-            recommended: i == pick,
+        .map(|(i, c)| {
+            let at_load = if i == pick { recommended } else { &c.at_load };
+            FrontierPoint {
+                config: if i == pick { recommended.config } else { c.deployment },
+                latency_ms: at_load.slos[binding].achieved_ms,
+                output_tokens_per_second_per_gpu: if c.replica_capacity > 0.0 {
+                    c.capacity_tokens_per_gpu(scenario)
+                } else {
+                    at_load.output_tokens_per_second_per_gpu
+                },
+                meets_slo: at_load.meets_slos(),
+                pareto_optimal: false,
+                recommended: i == pick,
+            }
         })
         .collect();
     let latency = |p: &FrontierPoint| p.latency_ms.unwrap_or(f64::INFINITY);

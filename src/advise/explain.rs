@@ -3,26 +3,35 @@
 //! computes an answer; it says the one `advise` reached.
 
 use super::fixes::{best_latency_candidate, CapacityFix, LatencyFix};
+use super::pick::{Pick, HEADROOM, MATERIAL_GAIN};
 use super::search::{self, Candidate};
 use super::verdict::{Verdict, LOW_PRESSURE, TIGHT_SLACK};
+use super::Recommendation;
 use crate::catalog::GPUS_PER_NODE;
-use crate::domain::{Deployment, LoadKind, Precision, SloTarget};
+use crate::domain::{Deployment, LoadKind, Precision, ServingEngine, SloTarget};
 use crate::perf::MemoryPlan;
 use crate::predict::Prediction;
-use crate::scenario::ResolvedScenario;
+use crate::scenario::{CalibrationSource, ResolvedScenario};
 
 /// What the explanation draws on.
 pub struct Context<'a> {
     pub scenario: &'a ResolvedScenario,
     pub candidates: &'a [Candidate],
+    /// The recommended candidate, and in how many replicas (`pick`).
     pub chosen: &'a Candidate,
+    pub pick: Pick,
+    /// The full prediction of what is recommended: every figure of the answer comes from it.
+    pub prediction: &'a Prediction,
     pub binding: usize,
     pub best_ms: f64,
     pub latency_slack: f64,
     pub load_pressure: f64,
     pub required: f64,
     pub best_capacity: f64,
-    pub gpus_needed: u32,
+    /// The fewest GPUs that carry the load, and how.
+    pub needed: Option<(u32, Deployment)>,
+    /// The screening said the fleet carries the load; no full simulation agreed.
+    pub missed_in_full: bool,
 }
 
 /// The alternatives an infeasible verdict offers.
@@ -48,19 +57,22 @@ pub fn describe(deployment: &Deployment) -> String {
 /// "p95 TTFT <= 500 ms".
 pub fn describe_slo(slo: &SloTarget) -> String {
     format!(
-        "p{} {} <= {} ms",
+        "p{} {} <= {}",
         slo.percentile,
         slo.metric.id().to_uppercase(),
-        format_ms(slo.target_ms)
+        latency_words(slo.target_ms)
     )
 }
 
-/// Milliseconds to three significant figures or so: "512", "47.3".
-pub fn format_ms(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0}")
+/// A latency with its unit, three significant figures or so: "47.3 ms", "512 ms", and from
+/// ten seconds up as a duration ("42.0 s", "12.5 min", "3.2 h").
+pub fn latency_words(ms: f64) -> String {
+    if ms < 100.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 10_000.0 {
+        format!("{ms:.0} ms")
     } else {
-        format!("{ms:.1}")
+        format_duration(ms / 1e3)
     }
 }
 
@@ -99,6 +111,15 @@ fn percent(fraction: f64) -> String {
     format!("{:.0}%", fraction * 100.0)
 }
 
+/// "1 GPU", "8 GPUs".
+fn gpu_count_words(gpus: u32) -> String {
+    if gpus == 1 {
+        "1 GPU".to_string()
+    } else {
+        format!("{gpus} GPUs")
+    }
+}
+
 fn percentile_words(percentile: f64) -> String {
     format!("p{percentile}")
 }
@@ -108,19 +129,21 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
     let scenario = c.scenario;
     let slo = &scenario.slos[c.binding];
     let target = describe_slo(slo);
-    let chosen = describe(&c.chosen.deployment);
+    let prediction = c.prediction;
+    let chosen = describe(&prediction.config);
+    let gpus = prediction.gpus_used;
     let fleet = format!("{} x {}", scenario.gpu_count, scenario.gpu.id);
     let best = best_latency_candidate(c.candidates, c.binding).unwrap_or(c.chosen);
     let mut reasons = vec![format!(
-        "Best achievable {} {} with requests alone on the server: {} ms ({}); the target is {} ms, a slack of {:.1}x.",
+        "Best achievable {} {} with requests alone on the server: {} ({}); the target is {}, a slack of {:.1}x.",
         percentile_words(slo.percentile),
         slo.metric.id().to_uppercase(),
-        format_ms(c.best_ms),
+        latency_words(c.best_ms),
         describe(&best.deployment),
-        format_ms(slo.target_ms),
+        latency_words(slo.target_ms),
         c.latency_slack
     )];
-    if !matches!(scenario.load, LoadKind::Offline { .. }) && c.best_capacity > 0.0 {
+    if c.best_capacity > 0.0 {
         reasons.push(format!(
             "SLO capacity: the fleet meets every target up to {} (best configuration); the load requires {}, a pressure of {}.",
             level_words(scenario, c.best_capacity),
@@ -128,42 +151,48 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             percent(c.load_pressure)
         ));
     }
-    let at_load = &c.chosen.at_load;
-    let achieved: Vec<String> = at_load
+    let achieved: Vec<String> = prediction
         .slos
         .iter()
         .map(|check| {
             format!(
-                "{} {} {} ms (target {})",
+                "{} {} {} (target {})",
                 percentile_words(check.percentile),
                 check.metric.id().to_uppercase(),
-                check.achieved_ms.map_or("n/a".to_string(), format_ms),
-                format_ms(check.target_ms)
+                check.achieved_ms.map_or("n/a".to_string(), latency_words),
+                latency_words(check.target_ms)
             )
         })
         .collect();
-    if !at_load.slos.is_empty() {
+    if !prediction.slos.is_empty() {
         reasons.push(format!(
             "{} at {}: {}; {} of requests meet every target.",
             chosen,
             level_words(scenario, c.required),
             achieved.join(", "),
-            percent(at_load.slo_attainment)
+            percent(prediction.slo_attainment)
         ));
     }
-    if let Some(batch) = at_load.batch {
+    if c.missed_in_full {
+        reasons.push(
+            "The screening simulations put the load within the fleet's capacity, but the full simulation of every \
+             deployment tried misses a target: the load sits at the edge of what this fleet serves."
+                .to_string(),
+        );
+    }
+    if let Some(batch) = prediction.batch {
         reasons.push(format!(
-            "The batch of {} requests finishes in {} on {} GPUs ({chosen}).",
+            "The batch of {} requests finishes in {} on {gpus} GPUs ({chosen}).",
             batch.requests,
             format_duration(batch.makespan_s),
-            at_load.gpus_used
         ));
     }
-    reasons.push(memory_words(scenario, &c.chosen.deployment));
-    if let Some(cost) = at_load.cost_per_million_output_tokens {
+    reasons.extend(sizing_words(c));
+    reasons.extend(engine_words(c));
+    reasons.push(memory_words(scenario, &prediction.config));
+    if let Some(cost) = prediction.cost_per_million_output_tokens {
         reasons.push(format!(
-            "Cost at the required load: ${cost:.2} per million output tokens on {} GPUs.",
-            at_load.gpus_used
+            "Cost at the required load: ${cost:.2} per million output tokens on {gpus} GPUs."
         ));
     }
     match alternatives {
@@ -173,7 +202,7 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             reasons.extend(fixes.iter().map(|fix| capacity_fix_words(scenario, c.required, fix)))
         }
     }
-
+    let on_gpus = format!("on {gpus} of the {} GPUs", scenario.gpu_count);
     let summary = match verdict {
         Verdict::LatencyFirst => {
             reasons.push(if search::slack_of(scenario, c.candidates, c.binding) < TIGHT_SLACK {
@@ -186,59 +215,63 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
                 )
             });
             format!(
-                "Optimise latency first: {target} leaves {:.1}x over the best achievable {} ms and the load takes {} of the SLO capacity; run {chosen} for the lowest {}.",
+                "Optimise latency first: {target} leaves {:.1}x over the best achievable {} and the load takes {} of the SLO capacity; run {chosen} {on_gpus}.",
                 c.latency_slack,
-                format_ms(c.best_ms),
+                latency_words(c.best_ms),
                 percent(c.load_pressure),
-                slo.metric.id().to_uppercase()
             )
         }
-        Verdict::ThroughputFirst => {
-            reasons.push(format!(
-                "{} GPUs of the {} carry the required load within the targets with {chosen}.",
-                c.gpus_needed, fleet
-            ));
-            format!(
-                "Optimise throughput first: {target} has {:.1}x slack over the best achievable {} ms, so pack requests; {chosen} serves the load on {} of {} GPUs.",
-                c.latency_slack,
-                format_ms(c.best_ms),
-                c.gpus_needed,
-                scenario.gpu_count
-            )
-        }
+        Verdict::ThroughputFirst => format!(
+            "Optimise throughput first: {target} has {:.1}x slack over the best achievable {}, so pack requests; {chosen} serves the load {on_gpus}.",
+            c.latency_slack,
+            latency_words(c.best_ms),
+        ),
         Verdict::Balanced => {
-            if let Some(fast) = fastest_meeting(c).filter(|f| f.deployment != c.chosen.deployment) {
+            let fastest = fastest_meeting(c).filter(|f| !f.same_configuration(&prediction.config));
+            if let Some(fast) = fastest {
                 reasons.push(format!(
-                    "The lowest-latency option, {}, gets {} {} ms at the load but carries less per GPU.",
+                    "The lowest-latency option, {}, gets {} {} at the load but carries less per GPU.",
                     describe(&fast.deployment),
                     slo.metric.id().to_uppercase(),
                     fast.at_load.slos[c.binding]
                         .achieved_ms
-                        .map_or("n/a".to_string(), format_ms)
+                        .map_or("n/a".to_string(), latency_words)
                 ));
             }
             format!(
-                "Balanced: neither latency ({:.1}x slack on {target}) nor load ({} of SLO capacity) dominates; {chosen} meets the targets at the lowest cost per request.",
+                "Balanced: neither latency ({:.1}x slack on {target}) nor load ({} of SLO capacity) dominates; {chosen} meets the targets {on_gpus} at the lowest cost per request.",
                 c.latency_slack,
                 percent(c.load_pressure)
             )
         }
         Verdict::InfeasibleLatency => format!(
-            "Infeasible on latency: the best achievable {} {} on {fleet} is {} ms, above the {} ms target, at any load.",
+            "Infeasible on latency: the best achievable {} {} on {fleet} is {}, above the {} target, at any load.",
             percentile_words(slo.percentile),
             slo.metric.id().to_uppercase(),
-            format_ms(c.best_ms),
-            format_ms(slo.target_ms)
+            latency_words(c.best_ms),
+            latency_words(slo.target_ms)
         ),
         Verdict::InfeasibleCapacity => {
-            let needed = if c.gpus_needed > 0 {
-                format!("; about {} GPUs would", c.gpus_needed)
-            } else {
-                String::new()
+            let needed = match c.needed {
+                Some((gpus, _)) => format!("; about {gpus} GPUs would"),
+                None => String::new(),
             };
-            if matches!(scenario.load, LoadKind::Offline { .. }) {
+            if c.latency_slack < 1.0 {
                 format!(
-                    "Infeasible on capacity: the {fleet} cannot serve {} at once within {target}{needed}.",
+                    "Infeasible on capacity: the best achievable {} {} on {fleet} is {}, above the {} target, but a larger tensor-parallel group meets it{needed}.",
+                    percentile_words(slo.percentile),
+                    slo.metric.id().to_uppercase(),
+                    latency_words(c.best_ms),
+                    latency_words(slo.target_ms)
+                )
+            } else if c.missed_in_full {
+                format!(
+                    "Infeasible on capacity: at {target} the {fleet} are at the edge of the required {}: the full simulation misses a target{needed}.",
+                    level_words(scenario, c.required)
+                )
+            } else if matches!(scenario.load, LoadKind::Offline { .. }) {
+                format!(
+                    "Infeasible on capacity: the {fleet} cannot finish {} within {target}{needed}.",
                     level_words(scenario, c.required)
                 )
             } else {
@@ -253,28 +286,151 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
     (summary, reasons)
 }
 
+/// How the recommendation's GPUs compare with what the load needs and the fleet has: GPUs
+/// beyond the need and what they buy, a fleet larger than the load needs and what the load
+/// costs at its size, or GPUs left over by whole tensor-parallel groups.
+fn sizing_words(c: &Context) -> Vec<String> {
+    let scenario = c.scenario;
+    let prediction = c.prediction;
+    let gpus = prediction.gpus_used;
+    let fleet_gpus = scenario.gpu_count;
+    let metric = scenario.slos[c.binding].metric.id().to_uppercase();
+    let percentile = percentile_words(scenario.slos[c.binding].percentile);
+    let mut words = Vec::new();
+    if let Some(extra) = c.pick.extra_gpus {
+        // The recommendation's own figure is its full prediction's; the alternative's is screened.
+        let picked_ms = prediction.slos[c.binding].achieved_ms.unwrap_or(extra.picked_ms);
+        words.push(format!(
+            "The load needs only {} ({}), but {gpus} GPUs lower {percentile} {metric} at the load from {} to {}, {} lower \
+             (GPUs beyond the need are recommended only for {} or more, where the target binds).",
+            gpu_count_words(extra.right_sized.gpus()),
+            describe(&extra.right_sized),
+            latency_words(extra.right_sized_ms),
+            latency_words(picked_ms),
+            percent(1.0 - picked_ms / extra.right_sized_ms),
+            percent(MATERIAL_GAIN)
+        ));
+    } else if c.pick.replicas < c.chosen.deployment.replicas {
+        let mut sentence = format!(
+            "The fleet is larger than the load needs: {} of the {fleet_gpus} {} it with {} to spare; the other {} {} free for other work.",
+            gpus,
+            if gpus == 1 { "carries" } else { "carry" },
+            percent(HEADROOM - 1.0),
+            fleet_gpus - gpus,
+            if fleet_gpus - gpus == 1 { "is" } else { "are" }
+        );
+        if let (Some(price), Some(cost)) = (scenario.price_per_gpu_hour, prediction.cost_per_million_output_tokens) {
+            let whole_fleet = cost * f64::from(fleet_gpus) / f64::from(gpus);
+            sentence = format!(
+                "{} At that size the load costs ${cost:.2} per million output tokens, against ${whole_fleet:.2} with all {fleet_gpus} GPUs (at ${price} per GPU-hour).",
+                sentence.trim_end_matches(' ')
+            );
+        }
+        words.push(sentence);
+    }
+    let needed_beyond = c
+        .needed
+        .filter(|(needed, _)| *needed > gpus && prediction.meets_slos() && c.chosen.replica_capacity > 0.0);
+    if let Some((needed, _)) = needed_beyond {
+        words.push(format!(
+            "To keep {} of capacity to spare the load needs {}; on these {gpus} it runs at {} of their capacity.",
+            percent(HEADROOM - 1.0),
+            gpu_count_words(needed),
+            percent(c.required / (c.chosen.replica_capacity * f64::from(prediction.config.replicas)))
+        ));
+    }
+    if prediction.gpus_idle > 0 && c.pick.replicas == c.chosen.deployment.replicas {
+        words.push(format!(
+            "Tensor parallelism {} runs in whole groups of {}: {} of the {fleet_gpus} GPUs {} idle.",
+            prediction.config.tensor_parallel,
+            prediction.config.tensor_parallel,
+            prediction.gpus_idle,
+            if prediction.gpus_idle == 1 { "stays" } else { "stay" }
+        ));
+    }
+    words
+}
+
+/// The engine settings to run the recommendation with, when they differ from the engine's
+/// defaults, with the flags that set them; and what the engine's numbers are calibrated on.
+fn engine_words(c: &Context) -> Vec<String> {
+    let config = c.prediction.config;
+    let engine = config.engine;
+    let defaults = Deployment::with_engine_defaults(engine, config.tensor_parallel, config.replicas, config.precision);
+    let mut settings = Vec::new();
+    if config.max_batched_tokens != defaults.max_batched_tokens {
+        settings.push(format!(
+            "{} {} (smaller prefill chunks stall the decodes less)",
+            engine.max_batched_tokens_flag(),
+            config.max_batched_tokens
+        ));
+    }
+    if config.max_batch != defaults.max_batch {
+        settings.push(format!("{} {}", engine.max_batch_flag(), config.max_batch));
+    }
+    if config.kv_cache_dtype != defaults.kv_cache_dtype {
+        settings.push(format!(
+            "{} (an fp8 KV cache holds twice the tokens)",
+            engine.kv_cache_dtype_flag(config.kv_cache_dtype)
+        ));
+    }
+    let mut words = Vec::new();
+    if !settings.is_empty() {
+        words.push(format!("Run it on {} with {}.", engine.id(), settings.join(", ")));
+    }
+    if matches!(c.scenario.calibration_source, CalibrationSource::BuiltIn) && engine != ServingEngine::TensorrtLlm {
+        words.push(format!(
+            "The cost model's factors are fitted on TensorRT-LLM measurements; {} is modelled with its own memory split and \
+             scheduler but those factors, so calibrate with your own benchmark files for its numbers.",
+            engine.id()
+        ));
+    }
+    words
+}
+
 /// The summary and reasons when no deployment's weights fit the fleet: why the largest group
 /// the fleet allows (`prediction`) fails, and the smallest group the weights fit in, if any.
 pub fn nothing_fits(
     scenario: &ResolvedScenario,
     prediction: &Prediction,
     smallest_fitting_group: Option<(u32, Precision)>,
+    on_a_node: Option<&Recommendation>,
 ) -> (String, Vec<String>) {
+    let gpu = &scenario.gpu.id;
     let mut reasons = prediction.reasons.clone();
-    reasons.push(match smallest_fitting_group {
-        Some((tp, precision)) => format!(
-            "The weights fit on {tp} x {} at tensor parallelism {tp} in {precision}: the fleet needs at least {tp} GPUs.",
-            scenario.gpu.id
-        ),
-        None => format!(
-            "The weights do not fit even on {GPUS_PER_NODE} x {} in {}: use a GPU with more memory or a lower precision (int8, int4).",
-            scenario.gpu.id, prediction.config.precision,
-        ),
-    });
-    let summary = format!(
-        "Infeasible on capacity: {} does not fit in the memory of {} x {} in any allowed precision.",
-        scenario.model.id, scenario.gpu_count, scenario.gpu.id
+    let Some((tp, precision)) = smallest_fitting_group else {
+        reasons.push(format!(
+            "The weights do not fit even on {GPUS_PER_NODE} x {gpu} in {}: use a GPU with more memory or a lower precision (int8, int4).",
+            prediction.config.precision,
+        ));
+        let summary = format!(
+            "Infeasible on capacity: {} does not fit in the memory of {} x {gpu} in any allowed precision.",
+            scenario.model.id, scenario.gpu_count
+        );
+        return (summary, reasons);
+    };
+    reasons.push(format!(
+        "The weights fit on {tp} x {gpu} at tensor parallelism {tp} in {precision}: the fleet needs at least {tp} GPUs."
+    ));
+    let doesnt_fit = format!(
+        "{} does not fit in the memory of {} x {gpu} in any allowed precision",
+        scenario.model.id, scenario.gpu_count
     );
+    let summary = match on_a_node {
+        Some(node) if node.verdict == Verdict::InfeasibleLatency => {
+            reasons.extend(node.reasons.iter().cloned());
+            format!(
+                "Infeasible on latency: {doesnt_fit}, and more of them do not meet {}: the best achievable on {GPUS_PER_NODE} x {gpu} is {}, at any load.",
+                describe_slo(&node.binding_slo),
+                node.best_achievable_ms.map_or("n/a".to_string(), latency_words)
+            )
+        }
+        Some(node) if node.gpus_needed > 0 => format!(
+            "Infeasible on capacity: {doesnt_fit}; about {} would carry the load within every target.",
+            gpu_count_words(node.gpus_needed)
+        ),
+        _ => format!("Infeasible on capacity: {doesnt_fit}."),
+    };
     (summary, reasons)
 }
 
@@ -320,15 +476,15 @@ fn meets_words(ms: f64, target_ms: f64) -> &'static str {
 fn latency_fix_words(scenario: &ResolvedScenario, slo: &SloTarget, fix: &LatencyFix) -> String {
     match fix {
         LatencyFix::MoreTensorParallel { deployment, ms } => format!(
-            "More tensor parallelism: {} would give {} ms{}.",
+            "More tensor parallelism: {} would give {}{}.",
             describe(deployment),
-            format_ms(*ms),
+            latency_words(*ms),
             meets_words(*ms, slo.target_ms)
         ),
         LatencyFix::Fp8 { deployment, ms } => format!(
-            "FP8: {} would give {} ms{}.",
+            "FP8: {} would give {}{}.",
             describe(deployment),
-            format_ms(*ms),
+            latency_words(*ms),
             meets_words(*ms, slo.target_ms)
         ),
         LatencyFix::ShorterPrompts {
@@ -342,7 +498,7 @@ fn latency_fix_words(scenario: &ResolvedScenario, slo: &SloTarget, fix: &Latency
         LatencyFix::OtherGpusMeeting(gpus) => {
             let listed: Vec<String> = gpus
                 .iter()
-                .map(|(id, ms)| format!("{id} ({} ms)", format_ms(*ms)))
+                .map(|(id, ms)| format!("{id} ({})", latency_words(*ms)))
                 .collect();
             format!(
                 "Another GPU: {} x {} meets the target.",
@@ -351,9 +507,9 @@ fn latency_fix_words(scenario: &ResolvedScenario, slo: &SloTarget, fix: &Latency
             )
         }
         LatencyFix::FastestOtherGpu { gpu, ms } => format!(
-            "Another GPU: none of the catalog's reaches it at {} GPUs; the fastest, {gpu}, gives {} ms.",
+            "Another GPU: none of the catalog's reaches it at {} GPUs; the fastest, {gpu}, gives {}.",
             scenario.gpu_count,
-            format_ms(*ms)
+            latency_words(*ms)
         ),
         LatencyFix::SmallerModel => {
             "No change within this model, GPU family and one node reaches the target; a smaller model would."
@@ -364,11 +520,13 @@ fn latency_fix_words(scenario: &ResolvedScenario, slo: &SloTarget, fix: &Latency
 
 fn capacity_fix_words(scenario: &ResolvedScenario, required: f64, fix: &CapacityFix) -> String {
     match fix {
-        CapacityFix::MoreGpus { gpus, per_replica } => format!(
-            "More GPUs: {gpus} x {} with {} per replica would carry {} within the targets.",
+        CapacityFix::MoreGpus { deployment } => format!(
+            "More GPUs: {} x {} as {} would carry {} within the targets, with {} to spare.",
+            deployment.gpus(),
             scenario.gpu.id,
-            describe(per_replica),
-            level_words(scenario, required)
+            describe(deployment),
+            level_words(scenario, required),
+            percent(HEADROOM - 1.0)
         ),
         CapacityFix::RelaxedTarget(slo) => format!(
             "A relaxed target: this fleet meets {} at the required load.",

@@ -7,6 +7,7 @@ use super::search::{self, Candidate};
 use crate::catalog::{self, GPUS_PER_NODE};
 use crate::domain::{Deployment, LengthDistribution, Metric, Precision, SloTarget};
 use crate::perf::MemoryPlan;
+use crate::predict::Prediction;
 use crate::scenario::ResolvedScenario;
 
 /// An alternative that would bring the binding SLO's best percentile towards its target.
@@ -29,8 +30,8 @@ pub enum LatencyFix {
 /// An alternative that would carry the required load.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CapacityFix {
-    /// `gpus` GPUs in replicas of `per_replica`.
-    MoreGpus { gpus: u32, per_replica: Deployment },
+    /// The fewest GPUs that would: `deployment` (its replicas x its tensor parallelism).
+    MoreGpus { deployment: Deployment },
     /// A target this fleet meets at the required load.
     RelaxedTarget(SloTarget),
     /// The fleet cannot serve the load at any target: what it completes, and on what.
@@ -52,7 +53,7 @@ pub fn best_latency_candidate(candidates: &[Candidate], binding: usize) -> Optio
 pub fn latency_fixes(scenario: &ResolvedScenario, best: Deployment, binding: usize) -> Vec<LatencyFix> {
     let slo = scenario.slos[binding];
     let best_for = |scenario: &ResolvedScenario| -> Option<(f64, Deployment)> {
-        search::base_deployments(scenario)
+        search::candidate_deployments(scenario)
             .iter()
             .map(|d| (search::unloaded_percentiles(scenario, d)[binding], *d))
             .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -172,32 +173,27 @@ fn longest_prompt_meeting(
     Some(low.floor())
 }
 
-/// How many GPUs, or which relaxed target, would carry the load.
+/// How many GPUs, or which relaxed target, would carry the load; `chosen` is the full
+/// prediction of the deployment the fleet runs best, `needed` the fewest GPUs that carry the
+/// load and how they are deployed.
 pub fn capacity_fixes(
     scenario: &ResolvedScenario,
-    chosen: &Candidate,
+    chosen: &Prediction,
     binding: usize,
-    gpus_needed: u32,
+    needed: Option<(u32, Deployment)>,
 ) -> Vec<CapacityFix> {
     let mut fixes = Vec::new();
-    if gpus_needed > 0 {
-        fixes.push(CapacityFix::MoreGpus {
-            gpus: gpus_needed,
-            per_replica: Deployment {
-                replicas: 1,
-                ..chosen.deployment
-            },
-        });
+    if let Some((_, deployment)) = needed {
+        fixes.push(CapacityFix::MoreGpus { deployment });
     }
-    let at_load = &chosen.at_load;
-    match at_load.slos[binding].achieved_ms {
-        Some(achieved) if !at_load.fell_behind() => fixes.push(CapacityFix::RelaxedTarget(SloTarget {
+    match chosen.slos[binding].achieved_ms {
+        Some(achieved) if !chosen.fell_behind() => fixes.push(CapacityFix::RelaxedTarget(SloTarget {
             target_ms: achieved.ceil(),
             ..scenario.slos[binding]
         })),
         _ => fixes.push(CapacityFix::NoRelaxedTarget {
-            requests_per_second: at_load.requests_per_second,
-            deployment: chosen.deployment,
+            requests_per_second: chosen.requests_per_second,
+            deployment: chosen.config,
         }),
     }
     fixes

@@ -12,8 +12,8 @@ mod pick;
 mod search;
 mod verdict;
 
-pub use pick::LATENCY_HEADROOM;
-pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, SCREENING_REQUESTS};
+pub use pick::{BINDING_SHARE, HEADROOM, MATERIAL_GAIN};
+pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, GAP_TOKEN_BUDGETS, SCREENING_REQUESTS};
 pub use verdict::{Verdict, AMPLE_SLACK, HIGH_PRESSURE, LOW_PRESSURE, TIGHT_SLACK};
 
 use crate::calibrate::prepare;
@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::predict::{predict_deployment, Prediction, SimulationSize};
 use crate::scenario::{ResolvedScenario, Scenario};
 use explain::{Alternatives, Context};
+use pick::Pick;
 use search::Candidate;
 use serde::Serialize;
 
@@ -41,7 +42,8 @@ pub struct Recommendation {
     pub frontier: Vec<FrontierPoint>,
     /// Every candidate evaluated, for plotting.
     pub candidates: Vec<FrontierPoint>,
-    /// GPUs the recommended deployment needs for the required load at the SLOs.
+    /// The fewest GPUs that carry the required load within every SLO with 25% headroom
+    /// (`HEADROOM`), on any candidate deployment; 0 when no number of GPUs does.
     pub gpus_needed: u32,
     /// Target over the best achievable percentile (binding SLO); 0 when nothing fits.
     pub latency_slack: f64,
@@ -52,8 +54,8 @@ pub struct Recommendation {
     pub binding_slo: SloTarget,
     /// Best percentile of the binding SLO's metric with requests alone on the server, ms.
     pub best_achievable_ms: Option<f64>,
-    /// The highest load at which every SLO holds, best over configurations, in the load's
-    /// unit (requests/s, or users for a closed loop).
+    /// The highest load the fleet carries with every SLO holding, best over configurations, in
+    /// the load's unit (requests/s, users for a closed loop, queued requests for a batch).
     pub slo_capacity: f64,
     pub required_load: f64,
     pub load_unit: &'static str,
@@ -102,71 +104,88 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
             "nothing",
         ));
     }
-    let bases = search::base_deployments(&scenario);
-    if bases.is_empty() {
-        return Ok(nothing_fits(&scenario));
+    Ok(advise_resolved(&scenario).0)
+}
+
+/// The recommendation, and the deployment `gpusNeeded` counts (when some number of GPUs meets
+/// every SLO at the load).
+fn advise_resolved(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32, Deployment)>) {
+    let deployments = search::candidate_deployments(scenario);
+    if deployments.is_empty() {
+        return nothing_fits(scenario);
     }
-    let mut candidates: Vec<Candidate> = bases.iter().map(|d| search::evaluate(&scenario, d)).collect();
-    let binding = search::binding_slo(&scenario, &candidates);
+    let candidates: Vec<Candidate> = deployments.iter().map(|d| search::evaluate(scenario, d)).collect();
+    let binding = search::binding_slo(scenario, &candidates);
     // A gap target is vacuous for one-token outputs (0 ms): keep the slack finite.
     let best_ms = search::best_unloaded_ms(&candidates, binding).max(1e-6);
     let latency_slack = scenario.slos[binding].target_ms / best_ms;
     let required = scenario.load.level();
-    let best_capacity = candidates.iter().map(|c| c.slo_capacity).fold(0.0, f64::max);
-    let load_pressure = match scenario.load {
-        // Everything is queued at once: the batch takes the whole fleet by definition.
-        LoadKind::Offline { .. } if candidates.iter().any(Candidate::meets_slos_at_load) => 1.0,
-        LoadKind::Offline { .. } => f64::INFINITY,
-        _ if best_capacity > 0.0 => required / best_capacity,
-        _ => f64::INFINITY,
+    let best_capacity = candidates.iter().map(Candidate::slo_capacity).fold(0.0, f64::max);
+    let load_pressure = if best_capacity > 0.0 {
+        required / best_capacity
+    } else {
+        f64::INFINITY
     };
-    let verdict = verdict::decide(latency_slack, load_pressure, scenario.use_case);
-
-    let chosen_index = match verdict {
-        Verdict::LatencyFirst => pick::latency_first(&scenario, &mut candidates, binding),
-        Verdict::ThroughputFirst | Verdict::Balanced => pick::throughput_first(&scenario, &mut candidates),
-        Verdict::InfeasibleLatency => pick::index_of_min(&candidates, |c| c.unloaded_ms[binding]),
-        Verdict::InfeasibleCapacity => pick::most_capacity(&candidates),
+    let mut screened_verdict = verdict::decide(latency_slack, load_pressure, scenario.use_case);
+    let mut needed = pick::gpus_needed(scenario, &candidates);
+    let first_pick = match screened_verdict {
+        Verdict::LatencyFirst => pick::latency_first(scenario, &candidates, binding),
+        Verdict::ThroughputFirst | Verdict::Balanced => pick::right_sized(scenario, &candidates),
+        Verdict::InfeasibleLatency => {
+            Pick::whole_fleet(&candidates, pick::index_of_min(&candidates, |c| c.unloaded_ms[binding]))
+        }
+        Verdict::InfeasibleCapacity => Pick::whole_fleet(&candidates, pick::most_capacity(&candidates)),
     };
-    let chosen = candidates[chosen_index].clone();
-    let gpus_needed = pick::gpus_needed(&scenario, &chosen);
+    // A target the fleet misses with requests alone may be met by a larger tensor-parallel
+    // group: then more GPUs fix it, and the verdict is on capacity.
+    if screened_verdict == Verdict::InfeasibleLatency {
+        if let Some((_, Some(node_needed))) =
+            on_a_node(scenario).filter(|(node, _)| node.verdict != Verdict::InfeasibleLatency)
+        {
+            screened_verdict = Verdict::InfeasibleCapacity;
+            needed = Some(node_needed);
+        }
+    }
+    let settled = settle(scenario, &candidates, screened_verdict, first_pick, binding);
+    let (verdict, chosen_pick, prediction) = (settled.verdict, settled.pick, settled.prediction);
+    let chosen = &candidates[chosen_pick.index];
     let alternatives = match verdict {
         Verdict::InfeasibleLatency => {
-            let best = fixes::best_latency_candidate(&candidates, binding).unwrap_or(&chosen);
-            Alternatives::Latency(fixes::latency_fixes(&scenario, best.deployment, binding))
+            let best = fixes::best_latency_candidate(&candidates, binding).unwrap_or(chosen);
+            Alternatives::Latency(fixes::latency_fixes(scenario, best.deployment, binding))
         }
         Verdict::InfeasibleCapacity => {
-            Alternatives::Capacity(fixes::capacity_fixes(&scenario, &chosen, binding, gpus_needed))
+            Alternatives::Capacity(fixes::capacity_fixes(scenario, &prediction, binding, needed))
         }
         _ => Alternatives::None,
     };
     let context = Context {
-        scenario: &scenario,
+        scenario,
         candidates: &candidates,
-        chosen: &chosen,
+        chosen,
+        pick: chosen_pick,
+        prediction: &prediction,
         binding,
         best_ms,
         latency_slack,
         load_pressure,
         required,
         best_capacity,
-        gpus_needed,
+        needed,
+        missed_in_full: settled.missed_in_full,
     };
     let (summary, reasons) = explain::explain(verdict, &context, &alternatives);
-    let points = curves::frontier_points(&scenario, &candidates, binding, chosen_index);
-    // The recommended deployment, simulated in full (candidates were screened with fewer requests).
-    let prediction = predict_deployment(&scenario, &chosen.deployment, SimulationSize::Full);
+    let points = curves::frontier_points(scenario, &candidates, binding, chosen_pick.index, &prediction);
     let saturated_rps = prediction.roofline.as_ref().map_or(0.0, |r| r.max_requests_per_second);
-    Ok(Recommendation {
+    let recommendation = Recommendation {
         verdict,
         summary,
         reasons,
-        config: chosen.deployment,
-        load_curve: curves::load_curve(&scenario, &chosen.deployment, binding, saturated_rps),
-        prediction,
+        config: prediction.config,
+        load_curve: curves::load_curve(scenario, &prediction.config, binding, saturated_rps),
         frontier: points.iter().filter(|p| p.pareto_optimal).cloned().collect(),
         candidates: points,
-        gpus_needed,
+        gpus_needed: needed.map_or(0, |(gpus, _)| gpus),
         latency_slack,
         load_pressure: load_pressure.is_finite().then_some(load_pressure),
         binding_slo: scenario.slos[binding],
@@ -174,8 +193,83 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
         slo_capacity: best_capacity,
         required_load: required,
         load_unit: scenario.load.unit(),
-        required_output_tokens_per_second_per_gpu: required_per_gpu(&scenario),
+        required_output_tokens_per_second_per_gpu: required_per_gpu(scenario),
+        prediction,
+    };
+    (recommendation, needed)
+}
+
+/// What a whole node of the fleet's GPU would do, when the fleet is smaller than one: the
+/// recommendation there and the deployment its `gpusNeeded` counts. Larger tensor-parallel
+/// groups are the only thing a node adds, so it decides whether more GPUs can meet a target
+/// the fleet cannot.
+fn on_a_node(scenario: &ResolvedScenario) -> Option<(Recommendation, Option<(u32, Deployment)>)> {
+    (scenario.gpu_count < GPUS_PER_NODE).then(|| {
+        advise_resolved(&ResolvedScenario {
+            gpu_count: GPUS_PER_NODE,
+            ..scenario.clone()
+        })
     })
+}
+
+/// Most full simulations tried before a feasible verdict is given up.
+const MOST_FULL_SIMULATIONS: usize = 4;
+
+/// The verdict, the pick and its full prediction, agreed.
+struct Settled {
+    verdict: Verdict,
+    pick: Pick,
+    prediction: Prediction,
+    /// The screening put the load within the fleet's capacity, but no full simulation met
+    /// every target (the verdict was changed to infeasible-capacity).
+    missed_in_full: bool,
+}
+
+/// Simulates the pick in full, and holds a verdict other than infeasible only when that
+/// prediction meets every SLO: screening simulations are shorter, so near the edge of
+/// capacity the pick, then the same configuration on the whole fleet, then the other
+/// candidates meeting the targets are simulated in full until one meets them.
+fn settle(
+    scenario: &ResolvedScenario,
+    candidates: &[Candidate],
+    verdict: Verdict,
+    first_pick: Pick,
+    binding: usize,
+) -> Settled {
+    let full = |pick: &Pick| predict_deployment(scenario, &pick.deployment(candidates), SimulationSize::Full);
+    if matches!(verdict, Verdict::InfeasibleLatency | Verdict::InfeasibleCapacity) {
+        return Settled {
+            verdict,
+            pick: first_pick,
+            prediction: full(&first_pick),
+            missed_in_full: false,
+        };
+    }
+    let order: Box<dyn Fn(&Candidate) -> f64> = match verdict {
+        Verdict::LatencyFirst => Box::new(move |c: &Candidate| c.latency_at_load(binding)),
+        _ => Box::new(|c: &Candidate| -c.capacity_tokens_per_gpu(scenario)),
+    };
+    for pick in pick::fallbacks(candidates, first_pick, order)
+        .into_iter()
+        .take(MOST_FULL_SIMULATIONS)
+    {
+        let prediction = full(&pick);
+        if prediction.meets_slos() {
+            return Settled {
+                verdict,
+                pick,
+                prediction,
+                missed_in_full: false,
+            };
+        }
+    }
+    let pick = Pick::whole_fleet(candidates, pick::most_capacity(candidates));
+    Settled {
+        verdict: Verdict::InfeasibleCapacity,
+        pick,
+        prediction: full(&pick),
+        missed_in_full: true,
+    }
 }
 
 /// Output tokens/s per GPU of the fleet that a request-rate load asks for.
@@ -189,41 +283,54 @@ fn required_per_gpu(scenario: &ResolvedScenario) -> Option<f64> {
 }
 
 /// The recommendation when no deployment's weights fit the fleet: the largest group the fleet
-/// allows, predicted (infeasible, with the numbers), and the smallest group they would fit in.
-fn nothing_fits(scenario: &ResolvedScenario) -> Recommendation {
+/// allows, predicted (infeasible, with the numbers), the smallest group the weights fit in, and
+/// what a whole node of the same GPU would do. That decides the verdict: when even a node's
+/// best deployment misses the latency target unloaded, more GPUs cannot help (infeasible on
+/// latency); otherwise they can, and the node's search says how many the load needs.
+fn nothing_fits(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32, Deployment)>) {
     let precision = *scenario.precisions.last().unwrap_or(&Precision::Bf16);
     let largest_tp = scenario
         .model
-        .fleet_tensor_parallel_degrees(scenario.gpu_count, GPUS_PER_NODE)
+        .tensor_parallel_degrees(GPUS_PER_NODE.min(scenario.gpu_count))
         .last()
         .unwrap_or(1);
     let deployment = Deployment::with_engine_defaults(
-        ServingEngine::DEFAULT,
+        scenario.engine.unwrap_or(ServingEngine::DEFAULT),
         largest_tp,
         scenario.gpu_count / largest_tp,
         precision,
     );
     let prediction = predict_deployment(scenario, &deployment, SimulationSize::Full);
     let smallest = fixes::smallest_fitting_group(scenario, &deployment);
-    let (summary, reasons) = explain::nothing_fits(scenario, &prediction, smallest);
-    let gpus_needed = smallest.map_or(0, |(tensor_parallel, _)| tensor_parallel);
-    Recommendation {
-        verdict: Verdict::InfeasibleCapacity,
+    // A group that fits is at most a node, and the fleet is then smaller (else a candidate
+    // would fit): the node's search does not come back here.
+    let (node, needed) = match smallest.and_then(|_| on_a_node(scenario)) {
+        Some((node, needed)) => (Some(node), needed),
+        None => (None, None),
+    };
+    let verdict = match &node {
+        Some(node) if node.verdict == Verdict::InfeasibleLatency => Verdict::InfeasibleLatency,
+        _ => Verdict::InfeasibleCapacity,
+    };
+    let (summary, reasons) = explain::nothing_fits(scenario, &prediction, smallest, node.as_ref());
+    let recommendation = Recommendation {
+        verdict,
         summary,
         reasons,
         config: deployment,
         prediction,
         frontier: Vec::new(),
         candidates: Vec::new(),
-        gpus_needed,
+        gpus_needed: needed.map_or(0, |(gpus, _)| gpus),
         latency_slack: 0.0,
         load_pressure: None,
-        binding_slo: scenario.slos[0],
+        binding_slo: node.as_ref().map_or(scenario.slos[0], |node| node.binding_slo),
         best_achievable_ms: None,
         slo_capacity: 0.0,
         required_load: scenario.load.level(),
         load_unit: scenario.load.unit(),
         required_output_tokens_per_second_per_gpu: required_per_gpu(scenario),
         load_curve: Vec::new(),
-    }
+    };
+    (recommendation, needed)
 }

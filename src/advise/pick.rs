@@ -1,21 +1,60 @@
-//! Which candidate the verdict recommends, and how many GPUs it needs. Latency-first takes the
-//! lowest binding percentile that leaves SLO capacity to spare; throughput-first and balanced
-//! the most SLO capacity per GPU. Each then tries a few scheduler settings on its pick.
+//! Which deployment the verdict recommends, and how many GPUs the load needs.
+//!
+//! A load needs the fewest GPUs that carry it within every SLO with `HEADROOM` to spare; that
+//! is the recommendation for throughput-first and balanced verdicts (cost per request is GPUs
+//! per request). Latency-first recommends it too, unless some deployment on the fleet cuts the
+//! binding percentile by `MATERIAL_GAIN` or more where the right-sized one uses at least
+//! `BINDING_SHARE` of the target: only then are GPUs beyond the need worth their cost, and the
+//! reasons say what they buy.
 
-use super::search::{self, Candidate};
-use crate::domain::{Deployment, LoadKind};
+use super::search::{screen, Candidate, SCREENING_REQUESTS};
+use crate::domain::Deployment;
 use crate::scenario::ResolvedScenario;
 
-/// A latency-first pick keeps this much SLO capacity above the required load, so a burst does
-/// not push it over the target.
-pub const LATENCY_HEADROOM: f64 = 1.25;
-/// Token budgets tried when tuning a latency-first pick (smaller chunks stall decodes less).
-const LATENCY_TOKEN_BUDGETS: [u32; 2] = [2048, 4096];
-/// Batch limits and token budgets tried when tuning a throughput-first pick.
-const THROUGHPUT_VARIANTS: [(u32, u32); 3] = [(512, 8192), (1024, 16384), (128, 8192)];
-/// A throughput variant replaces the pick only when it carries this much more per GPU: less is
-/// within the screening simulations' noise.
-const THROUGHPUT_GAIN: f64 = 1.02;
+/// Capacity kept above the required load, so a burst does not push the deployment over its
+/// targets: the recommended deployment and `gpusNeeded` carry 1.25 x the load within the SLOs.
+pub const HEADROOM: f64 = 1.25;
+/// More GPUs than the load needs are recommended only when they lower the binding percentile
+/// by at least this share (a judgement: below a fifth, users hardly tell the difference, and
+/// the GPUs cost the same) ...
+pub const MATERIAL_GAIN: f64 = 0.2;
+/// ... and the right-sized deployment's percentile takes at least this share of the target:
+/// well under it, the target is met with room to spare and a faster answer buys nothing the
+/// target asks for.
+pub const BINDING_SHARE: f64 = 0.5;
+
+/// The recommended deployment: a candidate in a number of replicas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pick {
+    pub index: usize,
+    pub replicas: u32,
+    /// When the pick uses more GPUs than the load needs: the right-sized alternative and the
+    /// binding percentile of each.
+    pub extra_gpus: Option<ExtraGpus>,
+}
+
+/// What GPUs beyond the need buy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExtraGpus {
+    pub right_sized: Deployment,
+    pub right_sized_ms: f64,
+    pub picked_ms: f64,
+}
+
+impl Pick {
+    /// The candidate on the whole fleet.
+    pub fn whole_fleet(candidates: &[Candidate], index: usize) -> Pick {
+        Pick {
+            index,
+            replicas: candidates[index].deployment.replicas,
+            extra_gpus: None,
+        }
+    }
+
+    pub fn deployment(&self, candidates: &[Candidate]) -> Deployment {
+        candidates[self.index].with_replicas(self.replicas)
+    }
+}
 
 /// The index of the candidate with the smallest `key`.
 pub fn index_of_min(candidates: &[Candidate], key: impl Fn(&Candidate) -> f64) -> usize {
@@ -24,27 +63,89 @@ pub fn index_of_min(candidates: &[Candidate], key: impl Fn(&Candidate) -> f64) -
         .unwrap_or(0)
 }
 
-/// The candidate with the most SLO capacity; among those with none (an offline batch that no
-/// deployment finishes within the targets), the one completing the most requests per second.
+/// The candidate with the most SLO capacity on the fleet; among those with none, the one
+/// completing the most requests per second at the load.
 pub fn most_capacity(candidates: &[Candidate]) -> usize {
     (0..candidates.len())
         .max_by(|&a, &b| {
-            let key = |c: &Candidate| (c.slo_capacity, c.at_load.requests_per_second);
+            let key = |c: &Candidate| (c.slo_capacity(), c.at_load.requests_per_second);
             let (ka, kb) = (key(&candidates[a]), key(&candidates[b]));
             ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(b.cmp(&a))
         })
         .unwrap_or(0)
 }
 
-/// Lowest binding-SLO percentile at the required load among candidates meeting every SLO with
-/// headroom (else just meeting them); then smaller token budgets are tried on it.
-pub fn latency_first(scenario: &ResolvedScenario, candidates: &mut Vec<Candidate>, binding: usize) -> usize {
+/// The deployment with the fewest GPUs that carries the required load with `HEADROOM`, among
+/// `indices`, on at most `most_replicas(candidate)` replicas: (candidate, replicas). Ties go to
+/// the most capacity per GPU, then to the first.
+fn fewest_gpus(
+    scenario: &ResolvedScenario,
+    candidates: &[Candidate],
+    indices: impl Iterator<Item = usize>,
+    most_replicas: impl Fn(&Candidate) -> u32,
+) -> Option<(usize, u32)> {
     let required = scenario.load.level();
-    let best_among = |candidates: &[Candidate], need_headroom: bool| {
+    indices
+        .filter_map(|index| {
+            let candidate = &candidates[index];
+            let replicas = candidate.replicas_needed(required, HEADROOM)?;
+            (replicas <= most_replicas(candidate)).then_some((index, replicas))
+        })
+        .min_by(|&(a, ra), &(b, rb)| {
+            let gpus = |index: usize, replicas: u32| {
+                u64::from(replicas) * u64::from(candidates[index].deployment.tensor_parallel)
+            };
+            gpus(a, ra)
+                .cmp(&gpus(b, rb))
+                .then(
+                    candidates[b]
+                        .capacity_tokens_per_gpu(scenario)
+                        .total_cmp(&candidates[a].capacity_tokens_per_gpu(scenario)),
+                )
+                .then(a.cmp(&b))
+        })
+}
+
+/// The fewest GPUs that carry the required load within every SLO with `HEADROOM`, on any
+/// number of replicas of any candidate, and that deployment; `None` when no candidate meets
+/// the targets at any load.
+pub fn gpus_needed(scenario: &ResolvedScenario, candidates: &[Candidate]) -> Option<(u32, Deployment)> {
+    let (index, replicas) = fewest_gpus(scenario, candidates, 0..candidates.len(), |_| u32::MAX)?;
+    let deployment = candidates[index].with_replicas(replicas);
+    Some((deployment.gpus(), deployment))
+}
+
+/// The right-sized pick on this fleet: the fewest GPUs carrying the load with headroom, among
+/// candidates meeting the SLOs at the load; the most capacity on the whole fleet when none does.
+pub fn right_sized(scenario: &ResolvedScenario, candidates: &[Candidate]) -> Pick {
+    let meeting = (0..candidates.len()).filter(|&i| candidates[i].meets_slos_at_load());
+    match fewest_gpus(scenario, candidates, meeting, |c| c.deployment.replicas) {
+        Some((index, replicas)) => Pick {
+            index,
+            replicas,
+            extra_gpus: None,
+        },
+        None => Pick::whole_fleet(candidates, most_capacity(candidates)),
+    }
+}
+
+/// The binding percentile of `deployment` at the required load (screened).
+fn binding_ms(scenario: &ResolvedScenario, deployment: &Deployment, binding: usize) -> f64 {
+    screen(scenario, deployment, SCREENING_REQUESTS).slos[binding]
+        .achieved_ms
+        .unwrap_or(f64::INFINITY)
+}
+
+/// Latency first: the right-sized deployment, unless the fastest deployment on the fleet (the
+/// lowest binding percentile at the load among those meeting every SLO with headroom) is at
+/// least `MATERIAL_GAIN` faster.
+pub fn latency_first(scenario: &ResolvedScenario, candidates: &[Candidate], binding: usize) -> Pick {
+    let required = scenario.load.level();
+    let fastest_among = |need_headroom: bool| {
         (0..candidates.len())
             .filter(|&i| {
                 candidates[i].meets_slos_at_load()
-                    && (!need_headroom || candidates[i].slo_capacity >= required * LATENCY_HEADROOM)
+                    && (!need_headroom || candidates[i].slo_capacity() >= required * HEADROOM)
             })
             .min_by(|&a, &b| {
                 candidates[a]
@@ -52,94 +153,44 @@ pub fn latency_first(scenario: &ResolvedScenario, candidates: &mut Vec<Candidate
                     .total_cmp(&candidates[b].latency_at_load(binding))
             })
     };
-    let Some(mut pick) = best_among(candidates, true).or_else(|| best_among(candidates, false)) else {
-        return index_of_min(candidates, |c| c.latency_at_load(binding));
+    let Some(fastest) = fastest_among(true).or_else(|| fastest_among(false)) else {
+        return Pick::whole_fleet(candidates, index_of_min(candidates, |c| c.latency_at_load(binding)));
     };
-    for budget in LATENCY_TOKEN_BUDGETS {
-        let base = candidates[pick].deployment;
-        if budget >= base.max_batched_tokens || budget < base.max_batch {
-            continue;
-        }
-        let variant = search::evaluate(
-            scenario,
-            &Deployment {
-                max_batched_tokens: budget,
-                ..base
-            },
-        );
-        let better = variant.meets_slos_at_load()
-            && variant.slo_capacity >= required * LATENCY_HEADROOM.min(candidates[pick].slo_capacity / required)
-            && variant.latency_at_load(binding) < candidates[pick].latency_at_load(binding);
-        candidates.push(variant);
-        if better {
-            pick = candidates.len() - 1;
-        }
+    let small = right_sized(scenario, candidates);
+    if small.index == fastest && small.replicas == candidates[fastest].deployment.replicas {
+        return small;
     }
-    pick
-}
-
-/// Highest SLO capacity per GPU among candidates meeting every SLO at the required load; then
-/// larger batches and budgets are tried on it.
-pub fn throughput_first(scenario: &ResolvedScenario, candidates: &mut Vec<Candidate>) -> usize {
-    let per_gpu = |c: &Candidate| c.slo_capacity_tokens_per_gpu(scenario);
-    let meeting: Vec<usize> = (0..candidates.len())
-        .filter(|&i| candidates[i].meets_slos_at_load())
-        .collect();
-    let Some(&first) = meeting.first() else {
-        return most_capacity(candidates);
-    };
-    let mut pick = meeting
-        .iter()
-        .copied()
-        .max_by(|&a, &b| per_gpu(&candidates[a]).total_cmp(&per_gpu(&candidates[b])))
-        .unwrap_or(first);
-    for (max_batch, max_batched_tokens) in THROUGHPUT_VARIANTS {
-        let base = candidates[pick].deployment;
-        if (max_batch, max_batched_tokens) == (base.max_batch, base.max_batched_tokens) {
-            continue;
+    let small_deployment = small.deployment(candidates);
+    let small_ms = binding_ms(scenario, &small_deployment, binding);
+    let fastest_ms = candidates[fastest].latency_at_load(binding);
+    let material =
+        fastest_ms <= (1.0 - MATERIAL_GAIN) * small_ms && small_ms >= BINDING_SHARE * scenario.slos[binding].target_ms;
+    if material && candidates[fastest].deployment.gpus() > small_deployment.gpus() {
+        Pick {
+            index: fastest,
+            replicas: candidates[fastest].deployment.replicas,
+            extra_gpus: Some(ExtraGpus {
+                right_sized: small_deployment,
+                right_sized_ms: small_ms,
+                picked_ms: fastest_ms,
+            }),
         }
-        let variant = search::evaluate(
-            scenario,
-            &Deployment {
-                max_batch,
-                max_batched_tokens,
-                ..base
-            },
-        );
-        let better = variant.meets_slos_at_load() && per_gpu(&variant) > per_gpu(&candidates[pick]) * THROUGHPUT_GAIN;
-        candidates.push(variant);
-        if better {
-            pick = candidates.len() - 1;
-        }
-    }
-    pick
-}
-
-/// GPUs the candidate's deployment needs to carry the required load within the SLOs: replicas
-/// scale the SLO capacity linearly (the load is split evenly). 0 when no number of GPUs does.
-pub fn gpus_needed(scenario: &ResolvedScenario, candidate: &Candidate) -> u32 {
-    let d = &candidate.deployment;
-    if !search::alone_within_targets(&candidate.unloaded_ms, &scenario.slos) {
-        return 0;
-    }
-    let per_replica = candidate.slo_capacity / f64::from(d.replicas);
-    let replicas = match scenario.load {
-        LoadKind::Offline { .. } => {
-            // The batch's tail latency shrinks in proportion to the replicas sharing it.
-            let achieved = candidate
-                .at_load
-                .slos
-                .iter()
-                .map(|c| c.achieved_ms.unwrap_or(f64::INFINITY) / c.target_ms);
-            let over = achieved.fold(0.0, f64::max);
-            (f64::from(d.replicas) * over.max(f64::MIN_POSITIVE)).ceil()
-        }
-        _ if per_replica > 0.0 => (scenario.load.level() / per_replica).ceil(),
-        _ => f64::INFINITY,
-    };
-    if replicas.is_finite() {
-        (replicas.max(1.0) as u32).saturating_mul(d.tensor_parallel)
     } else {
-        0
+        small
     }
+}
+
+/// Fallbacks when the pick's full simulation misses a target: the same configuration on the
+/// whole fleet, then the other candidates meeting the SLOs at the load, best first by `key`.
+pub fn fallbacks(candidates: &[Candidate], pick: Pick, key: impl Fn(&Candidate) -> f64) -> Vec<Pick> {
+    let mut others: Vec<usize> = (0..candidates.len())
+        .filter(|&i| i != pick.index && candidates[i].meets_slos_at_load())
+        .collect();
+    others.sort_by(|&a, &b| key(&candidates[a]).total_cmp(&key(&candidates[b])));
+    let mut picks = vec![pick];
+    if pick.replicas < candidates[pick.index].deployment.replicas {
+        picks.push(Pick::whole_fleet(candidates, pick.index));
+    }
+    picks.extend(others.into_iter().map(|index| Pick::whole_fleet(candidates, index)));
+    picks
 }

@@ -1,44 +1,59 @@
-//! The deployments the fleet allows, and what each achieves: its latency with requests alone on
-//! the server (a closed form, so every candidate gets one), its percentiles at the required load
-//! (a simulation), and its SLO capacity: the highest load at which every SLO still holds (a
-//! bisection of simulations). Cheap bounds prune first: a candidate whose lone-request latency
-//! already misses a target has no SLO capacity to search for.
+//! The deployments the fleet allows, and what each achieves.
+//!
+//! A candidate is one replica configuration (engine, precision, tensor-parallel degree, batch
+//! limit, token budget, KV cache dtype) deployed in as many replicas as the fleet holds;
+//! replicas come in whole groups, so a degree that does not divide the GPU count leaves GPUs
+//! idle. For each candidate: its latency with requests alone on the server (a closed form), its
+//! percentiles at the required load on the whole fleet (a screening simulation), and its
+//! replica capacity, the highest load one replica carries within every SLO (a bisection of
+//! simulations). The load is split evenly, so a replica's capacity does not depend on the fleet
+//! or on the required load: the fleet's capacity is replicas x it (adding GPUs never lowers
+//! it), and the GPUs a load needs follow by division. Cheap bounds prune first: a candidate
+//! whose lone-request latency already misses a target has no capacity to search for.
 
 use crate::catalog::GPUS_PER_NODE;
-use crate::domain::{Deployment, LoadKind, ServingEngine, SloTarget};
+use crate::domain::{Deployment, KvCacheDtype, LoadKind, Metric, Precision, ServingEngine, SloTarget};
 use crate::perf::{CostModel, LoneRequest, MemoryPlan, RooflineEstimate};
-use crate::predict::{predict_deployment, LatencySamples, Prediction, SimulationSize};
+use crate::predict::{meets_slos_screened, predict_deployment, LatencySamples, Prediction, SimulationSize};
 use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::ResolvedScenario;
 use crate::sim::Sampler;
 
 /// Requests simulated per replica to screen a candidate at the required load; the recommended
 /// deployment is then simulated in full.
-pub const SCREENING_REQUESTS: u32 = 800;
-/// Requests simulated per replica in each step of the SLO-capacity search.
-pub const CAPACITY_SEARCH_REQUESTS: u32 = 1000;
-/// Bisection steps of the SLO-capacity search: the bracket narrows to 1/64 of its start.
+pub const SCREENING_REQUESTS: u32 = 600;
+/// Requests simulated per replica in each step of the capacity search.
+pub const CAPACITY_SEARCH_REQUESTS: u32 = 600;
+/// Bisection steps of the capacity search after its bracket is found.
 pub const CAPACITY_SEARCH_STEPS: u32 = 6;
-/// The SLO-capacity search stops once its bracket is this narrow relative to its top: finer
-/// than the simulations' own noise at the knee of the curve.
+/// The capacity search stops once its bracket is this narrow relative to its top: finer than
+/// the simulations' own noise at the knee of the curve.
 const CAPACITY_TOLERANCE: f64 = 0.04;
-/// Most divisions by four of the SLO-capacity search below a failing requirement (down to
-/// 1/4^8 of it, below which the capacity is reported as none).
-const CAPACITY_STEP_DOWNS: u32 = 8;
+/// Most halvings of the capacity search below its ceiling (down to 1/1024 of it, below which
+/// the capacity is reported as none).
+const CAPACITY_STEP_DOWNS: u32 = 10;
 /// Request lengths sampled to compute lone-request percentiles.
 const UNLOADED_SAMPLES: u32 = 1000;
+/// Token budgets searched besides the engine's default when a target bounds the gaps between
+/// tokens: a prefill chunk rides in a decode iteration and stretches its gap, so smaller chunks
+/// are the standard lever for inter-token latency (at some cost in time to first token).
+pub const GAP_TOKEN_BUDGETS: [u32; 2] = [512, 2048];
+/// The largest batch limit searched: TensorRT-LLM's default, far above what a KV cache holds
+/// for all but short requests.
+const MAX_SEARCHED_BATCH: u32 = 2048;
 
-/// One deployment evaluated against the scenario.
+/// One replica configuration evaluated against the scenario.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// The configuration in as many replicas as the fleet holds.
     pub deployment: Deployment,
     /// Each SLO's percentile with every request alone on the server (the best any load gets).
     pub unloaded_ms: Vec<f64>,
-    /// The prediction at the required load.
+    /// The prediction at the required load on the whole fleet.
     pub at_load: Prediction,
-    /// The highest load meeting every SLO, in the load's unit (requests/s for a rate, users
-    /// for a closed loop); 0 when none does.
-    pub slo_capacity: f64,
+    /// The highest load one replica carries within every SLO, in the load's unit (requests/s,
+    /// users, or queued requests); 0 when none does.
+    pub replica_capacity: f64,
 }
 
 impl Candidate {
@@ -51,43 +66,160 @@ impl Candidate {
         self.at_load.slos[index].achieved_ms.unwrap_or(f64::INFINITY)
     }
 
-    /// SLO capacity per GPU, in output tokens per second: what packing buys.
-    pub fn slo_capacity_tokens_per_gpu(&self, scenario: &ResolvedScenario) -> f64 {
+    /// The highest load the whole fleet carries within every SLO with this configuration.
+    pub fn slo_capacity(&self) -> f64 {
+        self.replica_capacity * f64::from(self.deployment.replicas)
+    }
+
+    /// Replicas that carry `load` with `headroom` to spare (load x headroom <= capacity), at
+    /// least one; `None` when no number of replicas does.
+    pub fn replicas_needed(&self, load: f64, headroom: f64) -> Option<u32> {
+        if self.replica_capacity <= 0.0 {
+            return None;
+        }
+        let replicas = (load * headroom / self.replica_capacity).ceil().max(1.0);
+        (replicas <= f64::from(u32::MAX / self.deployment.tensor_parallel)).then_some(replicas as u32)
+    }
+
+    /// The same configuration in `replicas` replicas.
+    pub fn with_replicas(&self, replicas: u32) -> Deployment {
+        Deployment {
+            replicas,
+            ..self.deployment
+        }
+    }
+
+    /// Whether two candidates run the same replica configuration (whatever their replicas).
+    pub fn same_configuration(&self, deployment: &Deployment) -> bool {
+        Deployment {
+            replicas: deployment.replicas,
+            ..self.deployment
+        } == *deployment
+    }
+
+    /// Replica capacity per GPU, in output tokens per second: what packing buys.
+    pub fn capacity_tokens_per_gpu(&self, scenario: &ResolvedScenario) -> f64 {
         let requests_per_second = match scenario.load {
-            LoadKind::Open { .. } => self.slo_capacity,
-            // Users convert to a rate through the throughput measured at the required load.
+            LoadKind::Open { .. } => self.replica_capacity,
+            // Users convert to a rate through the throughput each user drove at the required load.
             LoadKind::Closed { concurrency } => {
-                self.at_load.requests_per_second * self.slo_capacity / f64::from(concurrency.max(1))
+                self.at_load.requests_per_second / f64::from(concurrency.max(1)) * self.replica_capacity
             }
-            LoadKind::Offline { .. } => self.at_load.requests_per_second,
+            // A batch's rate is how fast the fleet drains it, per replica.
+            LoadKind::Offline { .. } => self.at_load.requests_per_second / f64::from(self.deployment.replicas),
         };
-        requests_per_second * scenario.output_tokens.mean / f64::from(self.deployment.gpus())
+        requests_per_second * scenario.output_tokens.mean / f64::from(self.deployment.tensor_parallel)
     }
 }
 
-/// The (precision, tensor-parallel degree) pairs to consider, at the engine's defaults, using
-/// the whole fleet: the scenario's precisions, and degrees dividing both the GPU count and the
-/// model's heads, up to one node, whose weights fit.
-pub fn base_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
+/// The engines `advise` compares: the scenario's when it names one. SGLang is modelled as vLLM
+/// with a smaller share of memory and the same scheduler, so it never serves more than vLLM
+/// here: it is deployed only when the scenario names it.
+pub fn engines(scenario: &ResolvedScenario) -> Vec<ServingEngine> {
+    match scenario.engine {
+        Some(engine) => vec![engine],
+        None => vec![ServingEngine::Vllm, ServingEngine::TensorrtLlm],
+    }
+}
+
+/// Whether `precision` is never faster than `other` on this GPU and engine: no fewer bytes per
+/// weight or per cached token, and no more peak throughput. The cost model then times every
+/// iteration of `other` no slower, so `precision` is not worth a simulation.
+fn outclassed(scenario: &ResolvedScenario, engine: ServingEngine, precision: Precision, other: Precision) -> bool {
+    let gpu = &scenario.gpu;
+    let kv_bytes = |p: Precision| KvCacheDtype::engine_default(engine, p).bytes_per_element();
+    let figures = |p: Precision| {
+        (
+            p.weight_bytes_per_param(),
+            kv_bytes(p),
+            gpu.peak_flops(p).unwrap_or(0.0),
+        )
+    };
+    let (mine, theirs) = (figures(precision), figures(other));
+    precision != other && theirs.0 <= mine.0 && theirs.1 <= mine.1 && theirs.2 >= mine.2 && theirs != mine
+}
+
+/// Every candidate to evaluate: each engine and allowed precision (but those another allowed
+/// precision outclasses), each tensor-parallel degree up to one node that splits the heads,
+/// at the engine's defaults, whose weights fit; and for each, the scheduler settings worth
+/// trying (`knob_variants`). Nothing here depends on the fleet's size but which degrees it
+/// holds, nor on the required load or the targets' values.
+pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
     let mut deployments = Vec::new();
-    for &precision in &scenario.precisions {
-        for tensor_parallel in scenario
-            .model
+    for engine in engines(scenario) {
+        let precisions: Vec<Precision> = scenario
+            .precisions
+            .iter()
+            .copied()
+            .filter(|&p| {
+                !scenario
+                    .precisions
+                    .iter()
+                    .any(|&other| outclassed(scenario, engine, p, other))
+            })
+            .collect();
+        for precision in precisions {
             // Up to one node: beyond it all-reduces cross nodes, which the cost model does not cover.
-            .fleet_tensor_parallel_degrees(scenario.gpu_count, GPUS_PER_NODE)
-        {
-            let deployment = Deployment::with_engine_defaults(
-                ServingEngine::DEFAULT,
-                tensor_parallel,
-                scenario.gpu_count / tensor_parallel,
-                precision,
-            );
-            if MemoryPlan::new(&scenario.model, &scenario.gpu, &deployment).weights_fit {
-                deployments.push(deployment);
+            for tensor_parallel in scenario
+                .model
+                .tensor_parallel_degrees(GPUS_PER_NODE.min(scenario.gpu_count))
+            {
+                let replicas = scenario.gpu_count / tensor_parallel;
+                let base = Deployment::with_engine_defaults(engine, tensor_parallel, replicas, precision);
+                if MemoryPlan::new(&scenario.model, &scenario.gpu, &base).weights_fit {
+                    deployments.push(base);
+                    deployments.extend(knob_variants(scenario, &base));
+                }
             }
         }
     }
     deployments
+}
+
+/// The scheduler settings worth trying besides the engine's defaults, from what the targets
+/// bound and what the memory plan says limits a replica:
+/// - a target on the gaps between tokens (TPOT or ITL): smaller token budgets
+///   (`GAP_TOKEN_BUDGETS`), each prefill chunk stalling the decodes less;
+/// - a KV cache that holds fewer requests than the batch limit: an fp8 KV cache, twice the
+///   tokens (where the GPU computes in fp8 and the engine does not already);
+/// - a batch limit below what the KV cache and the token budget hold: the largest power of
+///   two they do (up to `MAX_SEARCHED_BATCH`), more requests per iteration.
+fn knob_variants(scenario: &ResolvedScenario, base: &Deployment) -> Vec<Deployment> {
+    let mut variants = Vec::new();
+    if scenario.slos.iter().any(|slo| slo.metric.is_gap()) {
+        for budget in GAP_TOKEN_BUDGETS {
+            if budget < base.max_batched_tokens {
+                variants.push(Deployment {
+                    max_batched_tokens: budget,
+                    max_batch: base.max_batch.min(budget),
+                    ..*base
+                });
+            }
+        }
+    }
+    let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, base);
+    let request_tokens = scenario.prompt_tokens.mean + scenario.output_tokens.mean / 2.0;
+    let held_by_kv = memory.kv_capacity_tokens as f64 / request_tokens;
+    let held_by_budget =
+        f64::from(base.max_batched_tokens) / (1.0 + scenario.prompt_tokens.mean / scenario.output_tokens.mean);
+    if held_by_kv < f64::from(base.max_batch)
+        && base.kv_cache_dtype != KvCacheDtype::Fp8
+        && scenario.gpu.supports(Precision::Fp8)
+    {
+        variants.push(Deployment {
+            kv_cache_dtype: KvCacheDtype::Fp8,
+            ..*base
+        });
+    }
+    let held = held_by_kv.min(held_by_budget).min(f64::from(MAX_SEARCHED_BATCH));
+    if held >= f64::from(2 * base.max_batch) {
+        let larger = 1u32 << (held.log2().floor() as u32);
+        variants.push(Deployment {
+            max_batch: larger,
+            ..*base
+        });
+    }
+    variants
 }
 
 /// Each SLO's percentile for requests alone on the server, from sampled request lengths.
@@ -120,51 +252,32 @@ pub fn unloaded_percentiles(scenario: &ResolvedScenario, deployment: &Deployment
         .collect()
 }
 
-/// The scenario with its load replaced by `level` (requests/s or users, as the load's kind).
-fn at_level(scenario: &ResolvedScenario, level: f64) -> ResolvedScenario {
-    let load = match scenario.load {
-        LoadKind::Open { arrival_cv, .. } => LoadKind::Open {
-            requests_per_second: level,
-            arrival_cv,
-        },
-        LoadKind::Closed { .. } => LoadKind::Closed {
-            concurrency: level.round().max(1.0) as u32,
-        },
-        offline => offline,
-    };
-    scenario.with_load(load)
+/// A screening prediction of `deployment` under `scenario`.
+pub fn screen(scenario: &ResolvedScenario, deployment: &Deployment, requests_per_replica: u32) -> Prediction {
+    predict_deployment(scenario, deployment, SimulationSize::Screening { requests_per_replica })
 }
 
 /// Evaluates one deployment: lone-request percentiles, the prediction at the required load,
-/// and the SLO capacity.
+/// and the replica capacity.
 pub fn evaluate(scenario: &ResolvedScenario, deployment: &Deployment) -> Candidate {
-    let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
-    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
-    let roofline = RooflineEstimate::new(
-        &cost,
-        &memory,
-        deployment,
-        scenario.prompt_tokens.mean,
-        scenario.output_tokens.mean,
-    );
     let unloaded_ms = unloaded_percentiles(scenario, deployment);
-    let at_load = predict_deployment(
-        scenario,
-        deployment,
-        SimulationSize::Screening {
-            requests_per_replica: SCREENING_REQUESTS,
-        },
-    );
-    let slo_capacity = if !alone_within_targets(&unloaded_ms, &scenario.slos) {
-        0.0
+    let at_load = screen(scenario, deployment, SCREENING_REQUESTS);
+    let replica_capacity = if alone_within_targets(&unloaded_ms, &scenario.slos) {
+        replica_capacity(
+            scenario,
+            &Deployment {
+                replicas: 1,
+                ..*deployment
+            },
+        )
     } else {
-        slo_capacity(scenario, deployment, &roofline, &at_load)
+        0.0
     };
     Candidate {
         deployment: *deployment,
         unloaded_ms,
         at_load,
-        slo_capacity,
+        replica_capacity,
     }
 }
 
@@ -174,53 +287,51 @@ pub fn alone_within_targets(unloaded_ms: &[f64], slos: &[SloTarget]) -> bool {
     unloaded_ms.iter().zip(slos).all(|(ms, slo)| *ms <= slo.target_ms)
 }
 
-/// Bisects the load level between what is known to meet the SLOs and what is known not to.
-fn slo_capacity(
-    scenario: &ResolvedScenario,
-    deployment: &Deployment,
-    roofline: &RooflineEstimate,
-    at_load: &Prediction,
-) -> f64 {
-    let required = scenario.load.level();
-    let ceiling = match scenario.load {
-        LoadKind::Open { .. } => roofline.max_requests_per_second * 1.1,
+/// The highest load one replica (`replica`, one replica) carries within every SLO: halving from
+/// a ceiling above what it can serve until the SLOs hold, then bisecting. The search's path
+/// depends on the replica and the targets only, so its answer does too.
+fn replica_capacity(scenario: &ResolvedScenario, replica: &Deployment) -> f64 {
+    let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, replica);
+    let cost = CostModel::new(&scenario.model, &scenario.gpu, replica, scenario.calibration());
+    let roofline = RooflineEstimate::new(
+        &cost,
+        &memory,
+        replica,
+        scenario.prompt_tokens.mean,
+        scenario.output_tokens.mean,
+    );
+    let (ceiling, at_level): (f64, Box<dyn Fn(f64) -> LoadKind>) = match scenario.load {
+        LoadKind::Open { arrival_cv, .. } => (
+            roofline.max_requests_per_second * 1.1,
+            Box::new(move |rate| LoadKind::Open {
+                requests_per_second: rate,
+                arrival_cv,
+            }),
+        ),
         // A closed loop cannot keep more users busy than the running sequences allowed.
-        LoadKind::Closed { .. } => {
-            f64::from(roofline.max_running_requests_per_replica.max(deployment.max_batch) * deployment.replicas) * 1.5
-        }
-        LoadKind::Offline { .. } => return if at_load.meets_slos() { required } else { 0.0 },
+        LoadKind::Closed { .. } => (
+            f64::from(roofline.max_running_requests_per_replica.max(replica.max_batch)) * 1.5,
+            Box::new(|users: f64| LoadKind::Closed {
+                concurrency: users.round().max(1.0) as u32,
+            }),
+        ),
+        LoadKind::Offline { requests } => return offline_replica_capacity(scenario, replica, requests),
     };
-    let test = |level: f64| {
-        predict_deployment(
-            &at_level(scenario, level),
-            deployment,
-            SimulationSize::Screening {
-                requests_per_replica: CAPACITY_SEARCH_REQUESTS,
-            },
-        )
-        .meets_slos()
-    };
-    let (mut low, mut high) = if at_load.meets_slos() {
-        if required >= ceiling {
-            return required;
+    let test =
+        |level: f64| meets_slos_screened(&scenario.with_load(at_level(level)), replica, CAPACITY_SEARCH_REQUESTS);
+    if test(ceiling) {
+        return ceiling;
+    }
+    let (mut low, mut high) = (ceiling / 2.0, ceiling);
+    let mut halvings = 1;
+    while !test(low) {
+        if halvings >= CAPACITY_STEP_DOWNS {
+            return 0.0;
         }
-        (required, ceiling.max(required * 1.05))
-    } else {
-        // Step down by fourths until the SLOs hold, so a capacity far below the requirement is
-        // still found; then bisect between the last level that held and the one that did not.
-        let mut high = required;
-        let mut low = required / 4.0;
-        let mut steps = 1;
-        while !test(low) {
-            if steps >= CAPACITY_STEP_DOWNS {
-                return 0.0;
-            }
-            high = low;
-            low /= 4.0;
-            steps += 1;
-        }
-        (low, high)
-    };
+        high = low;
+        low /= 2.0;
+        halvings += 1;
+    }
     for _ in 0..CAPACITY_SEARCH_STEPS {
         if high - low <= CAPACITY_TOLERANCE * high {
             break;
@@ -233,6 +344,36 @@ fn slo_capacity(
         }
     }
     low
+}
+
+/// The largest batch one replica finishes within every SLO. A batch drains at a steady rate,
+/// so a request's wait (time to first token, end to end) grows in proportion to the requests
+/// ahead of it: the whole batch on one replica, scaled by how far its waits are from their
+/// targets. Gap targets do not grow with the batch: missed, no batch meets them.
+fn offline_replica_capacity(scenario: &ResolvedScenario, replica: &Deployment, requests: u32) -> f64 {
+    let whole_batch = screen(
+        &scenario.with_load(LoadKind::Offline { requests }),
+        replica,
+        SCREENING_REQUESTS,
+    );
+    if !whole_batch.feasible {
+        return 0.0;
+    }
+    let scale = whole_batch
+        .slos
+        .iter()
+        .map(|check| match (check.metric, check.achieved_ms) {
+            (_, None) => 0.0,
+            (Metric::Ttft | Metric::E2e, Some(achieved)) => check.target_ms / achieved.max(f64::MIN_POSITIVE),
+            (Metric::Tpot | Metric::Itl, Some(_)) if check.met => f64::INFINITY,
+            (Metric::Tpot | Metric::Itl, Some(_)) => 0.0,
+        })
+        .fold(f64::INFINITY, f64::min);
+    if scale.is_finite() {
+        f64::from(requests) * scale
+    } else {
+        f64::from(requests)
+    }
 }
 
 /// The SLO whose target is closest to what the candidates can reach: the smallest ratio of

@@ -68,8 +68,11 @@ impl MemoryPlan {
                 (usable_gb, (usable_gb - weights_gb - reserve_gb).max(0.0))
             }
             MemoryPolicy::ShareOfFree(fraction) => {
+                // Weights larger than the GPU leave nothing free: the whole GPU is what they
+                // would have had to fit in.
                 let free_gb = (capacity_gb - weights_gb - reserve_gb).max(0.0);
-                (weights_gb + reserve_gb + free_gb * fraction, free_gb * fraction)
+                let usable_gb = (weights_gb + reserve_gb + free_gb * fraction).min(capacity_gb);
+                (usable_gb, free_gb * fraction)
             }
         };
         let kv_bytes_per_token = super::kv_bytes_per_token(model, t, deployment.kv_cache_dtype);

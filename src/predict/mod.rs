@@ -13,12 +13,13 @@ pub use traffic::{
 };
 
 use crate::calibrate::prepare;
+use crate::domain::SloTarget;
 use crate::domain::{Deployment, LoadKind, Metric};
 use crate::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
 use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{Config, ResolvedScenario, Scenario};
-use crate::sim::{self, Admission, Arrivals, Outcome};
-use crate::stats::{weighted_summary_of_sorted, Summary};
+use crate::sim::{self, Admission, Arrivals, Outcome, RequestLatency};
+use crate::stats::Summary;
 use crate::Result;
 use serde::Serialize;
 
@@ -28,6 +29,9 @@ pub struct Prediction {
     /// The deployment evaluated, defaults filled in.
     pub config: Deployment,
     pub gpus_used: u32,
+    /// GPUs of the fleet the deployment leaves idle: replicas come in whole groups of
+    /// `tensorParallel`, and a deployment may use fewer than the fleet has.
+    pub gpus_idle: u32,
     /// Fits in memory and keeps up with the offered load.
     pub feasible: bool,
     /// Why not, each with its numbers; empty when feasible.
@@ -135,11 +139,37 @@ pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
 
 /// Evaluates a checked deployment of a prepared scenario.
 pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, size: SimulationSize) -> Prediction {
+    predict_until_missed(scenario, deployment, size, false)
+}
+
+/// Whether `deployment` meets every SLO at the scenario's load, as a screening prediction of
+/// `requests_per_replica` says, for less: its simulation stops as soon as so many measured
+/// requests have missed a TTFT, TPOT or end-to-end target that its percentile cannot come
+/// back under it (ITL, over every token gap, is judged at the end).
+pub fn meets_slos_screened(scenario: &ResolvedScenario, deployment: &Deployment, requests_per_replica: u32) -> bool {
+    predict_until_missed(
+        scenario,
+        deployment,
+        SimulationSize::Screening { requests_per_replica },
+        true,
+    )
+    .meets_slos()
+}
+
+/// [`predict_deployment`], stopping the simulation once a target is certainly missed when
+/// `stop_when_missed` (the prediction is then infeasible and its figures partial).
+fn predict_until_missed(
+    scenario: &ResolvedScenario,
+    deployment: &Deployment,
+    size: SimulationSize,
+    stop_when_missed: bool,
+) -> Prediction {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
     let calibration = scenario.calibration();
     let mut prediction = Prediction {
         config: *deployment,
         gpus_used: deployment.gpus(),
+        gpus_idle: scenario.gpu_count.saturating_sub(deployment.gpus()),
         feasible: false,
         reasons: Vec::new(),
         ttft_ms: None,
@@ -175,7 +205,7 @@ pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, 
         scenario.prompt_tokens.mean,
         scenario.output_tokens.mean,
     ));
-    let run = simulate(scenario, deployment, &memory, &cost, size);
+    let run = simulate(scenario, deployment, &memory, &cost, size, stop_when_missed);
     summarise(&mut prediction, scenario, deployment, &run, size);
     prediction.reasons = infeasibility(scenario, &memory, &prediction, &run);
     prediction.feasible = prediction.reasons.is_empty();
@@ -222,6 +252,7 @@ fn simulate(
     memory: &MemoryPlan,
     cost: &CostModel,
     size: SimulationSize,
+    stop_when_missed: bool,
 ) -> SimulatedRun {
     let traffic = replica_traffic(scenario, deployment.replicas);
     let requests = match (traffic.arrivals, size) {
@@ -245,12 +276,27 @@ fn simulate(
         seed: scenario.seed,
     };
     let limits = (MAX_PROMPT_TOKENS as u32, MAX_OUTPUT_TOKENS as u32);
-    let outcome = sim::simulate(&settings, &simulated, limits, |batch| cost.step_time_s(batch));
     let batch_scale = match scenario.load {
         LoadKind::Offline { requests: wanted } => {
             f64::from(wanted.div_ceil(deployment.replicas)) / f64::from(requests.max(1))
         }
         _ => 1.0,
+    };
+    let step_time_s = |batch: &crate::perf::Batch| cost.step_time_s(batch);
+    let outcome = if stop_when_missed {
+        let measured = match traffic.arrivals {
+            Arrivals::Offline => requests,
+            _ => requests - 2 * (f64::from(requests) * sim::WARM_UP_FRACTION).floor() as u32,
+        };
+        sim::simulate_until(
+            &settings,
+            &simulated,
+            limits,
+            step_time_s,
+            missed_for_certain(&scenario.slos, measured, batch_scale),
+        )
+    } else {
+        sim::simulate(&settings, &simulated, limits, step_time_s)
     };
     let fell_behind = matches!(scenario.load, LoadKind::Open { .. }) && outcome.fell_behind();
     SimulatedRun {
@@ -259,6 +305,40 @@ fn simulate(
         replica_scale: traffic.replica_scale,
         batch_scale,
         fell_behind,
+    }
+}
+
+/// A stop rule for a run of at most `measured` measured requests: true once, for some TTFT,
+/// TPOT or end-to-end target, so many requests exceed it that its percentile must too. Of `n`
+/// samples the p-th percentile interpolates at rank `(n-1)p/100` from below, so it exceeds the
+/// target once the `n - floor((n-1)p/100)` largest do; that count never shrinks as `n` grows,
+/// so reaching it for `n = measured` settles it for however many complete. Waits are scaled
+/// by `wait_scale` as the summaries scale them.
+fn missed_for_certain(slos: &[SloTarget], measured: u32, wait_scale: f64) -> impl FnMut(&RequestLatency) -> bool {
+    let limits: Vec<(Metric, f64, u64)> = slos
+        .iter()
+        .filter(|slo| slo.metric != Metric::Itl)
+        .map(|slo| {
+            let n = u64::from(measured.max(1));
+            let below = ((n - 1) as f64 * slo.percentile / 100.0).floor() as u64;
+            (slo.metric, slo.target_ms, n - below)
+        })
+        .collect();
+    let mut over = vec![0u64; limits.len()];
+    move |request: &RequestLatency| {
+        let mut missed = false;
+        for ((metric, target_ms, allowed), count) in limits.iter().zip(over.iter_mut()) {
+            let value_s = match metric {
+                Metric::Ttft => Some(request.ttft_s * wait_scale),
+                Metric::E2e => Some(request.e2e_s * wait_scale),
+                Metric::Tpot | Metric::Itl => request.tpot_s,
+            };
+            if value_s.is_some_and(|value_s| value_s * 1e3 > *target_ms) {
+                *count += 1;
+                missed |= *count >= *allowed;
+            }
+        }
+        missed
     }
 }
 
@@ -283,11 +363,12 @@ fn summarise(
         &[]
     };
     // One set of samples feeds the summaries, the SLO checks and the attainment alike.
-    let samples = LatencySamples::of_requests(&outcome.measured, gaps_s).with_waits_scaled(run.batch_scale);
+    let samples = LatencySamples::of_requests(&outcome.measured, gaps_s, size == SimulationSize::Full)
+        .with_waits_scaled(run.batch_scale);
     prediction.ttft_ms = Summary::of_sorted(&samples.ttft_ms);
     prediction.tpot_ms = Summary::of_sorted(&samples.tpot_ms);
     prediction.e2e_ms = Summary::of_sorted(&samples.e2e_ms);
-    prediction.itl_ms = weighted_summary_of_sorted(&samples.gaps_ms);
+    prediction.itl_ms = samples.gap_summary();
     prediction.slos = slo_checks(&scenario.slos, Some(&samples));
     prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured, run.batch_scale);
     if let LoadKind::Offline { requests } = scenario.load {
@@ -365,6 +446,9 @@ fn infeasibility(
             "{} of {} simulated requests per replica are longer than the KV cache ({} tokens) and would be refused",
             trace.rejected, run.requests, memory.kv_capacity_tokens
         ));
+    }
+    if trace.stopped {
+        reasons.push("the simulation stopped early: a target is missed whatever the rest of the run".to_string());
     }
     if trace.truncated {
         reasons.push(format!(

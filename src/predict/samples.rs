@@ -5,30 +5,55 @@
 use crate::domain::{Metric, SloTarget};
 use crate::perf::LoneRequest;
 use crate::sim::RequestLatency;
-use crate::stats::{percentile_of_sorted, sort_weighted, weighted_percentile_of_sorted};
+use crate::stats::{
+    percentile_of_sorted, sort_weighted, weighted_percentile_of_sorted, weighted_summary_of_sorted,
+    HistogramPercentiles, Summary,
+};
 use serde::Serialize;
 
-/// Per-request latencies in ms, each sorted ascending, and every inter-token gap (a value and
-/// how many tokens had it) sorted by value.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Per-request latencies in ms, each sorted ascending, and every inter-token gap.
 pub struct LatencySamples {
     pub ttft_ms: Vec<f64>,
     /// Each request's mean gap after its first token (one-token outputs have none).
     pub tpot_ms: Vec<f64>,
     pub e2e_ms: Vec<f64>,
-    pub gaps_ms: Vec<(f64, u32)>,
+    pub gaps: Gaps,
+}
+
+/// Every gap between streamed tokens, ms: exactly, or binned for a screening run.
+pub enum Gaps {
+    /// (gap, how many tokens had it), sorted by gap: exact percentiles.
+    Sorted(Vec<(f64, u32)>),
+    /// Percentiles within 0.1% (`HistogramPercentiles`); `None` without gaps.
+    Binned(Option<HistogramPercentiles>),
 }
 
 impl LatencySamples {
-    /// The latencies of simulated requests, and the gaps the simulation recorded (in seconds).
-    pub fn of_requests(measured: &[RequestLatency], gaps_s: &[(f64, u32)]) -> LatencySamples {
-        let mut gaps_ms: Vec<(f64, u32)> = gaps_s.iter().map(|&(s, n)| (s * 1e3, n)).collect();
-        sort_weighted(&mut gaps_ms);
+    /// The latencies of simulated requests, and the gaps the simulation recorded (in
+    /// seconds), sorted when `exact_gaps`, else binned: every token gap is a sample, and
+    /// sorting them is the costliest step of a screening run, whose percentiles a histogram
+    /// gives well enough.
+    pub fn of_requests(measured: &[RequestLatency], gaps_s: &[(f64, u32)], exact_gaps: bool) -> LatencySamples {
+        let gaps = if exact_gaps {
+            let mut gaps_ms: Vec<(f64, u32)> = gaps_s.iter().map(|&(s, n)| (s * 1e3, n)).collect();
+            sort_weighted(&mut gaps_ms);
+            Gaps::Sorted(gaps_ms)
+        } else {
+            Gaps::Binned(HistogramPercentiles::of(gaps_s, 1e3))
+        };
         LatencySamples {
             ttft_ms: sorted(measured.iter().map(|r| r.ttft_s * 1e3).collect()),
             tpot_ms: sorted(measured.iter().filter_map(|r| r.tpot_s).map(|s| s * 1e3).collect()),
             e2e_ms: sorted(measured.iter().map(|r| r.e2e_s * 1e3).collect()),
-            gaps_ms,
+            gaps,
+        }
+    }
+
+    /// The summary of every token gap.
+    pub fn gap_summary(&self) -> Option<Summary> {
+        match &self.gaps {
+            Gaps::Sorted(gaps_ms) => weighted_summary_of_sorted(gaps_ms),
+            Gaps::Binned(histogram) => histogram.as_ref().map(HistogramPercentiles::summary),
         }
     }
 
@@ -43,7 +68,7 @@ impl LatencySamples {
             ttft_ms: sorted(lone.iter().map(|r| r.ttft_s * 1e3).collect()),
             tpot_ms: sorted(lone.iter().map(|r| r.tpot_s * 1e3).collect()),
             e2e_ms: sorted(lone.iter().map(|r| r.e2e_s() * 1e3).collect()),
-            gaps_ms,
+            gaps: Gaps::Sorted(gaps_ms),
         }
     }
 
@@ -65,7 +90,12 @@ impl LatencySamples {
             Metric::Ttft => &self.ttft_ms,
             Metric::Tpot => &self.tpot_ms,
             Metric::E2e => &self.e2e_ms,
-            Metric::Itl => return weighted_percentile_of_sorted(&self.gaps_ms, percentile),
+            Metric::Itl => {
+                return match &self.gaps {
+                    Gaps::Sorted(gaps_ms) => weighted_percentile_of_sorted(gaps_ms, percentile),
+                    Gaps::Binned(histogram) => histogram.as_ref().map(|histogram| histogram.percentile(percentile)),
+                }
+            }
         };
         (!sorted.is_empty()).then(|| percentile_of_sorted(sorted, percentile))
     }

@@ -11,12 +11,12 @@ use crate::perf::MemoryPlan;
 impl Config {
     /// Checks the config against the scenario and fills in defaults:
     /// - `precision`: the first of the scenario's allowed precisions the GPU supports;
-    /// - `engine`: vLLM;
+    /// - `engine`: the scenario's, else `ServingEngine::DEFAULT` (vLLM);
     /// - `maxBatch` and `maxBatchedTokens`: the engine's defaults (`ServingEngine`);
     /// - `kvCacheDtype`: `auto`, the engine's default for the precision (`KvCacheDtype`);
     /// - `tensorParallel`: see [`default_tensor_parallel`], among the degrees that split the
-    ///   model's heads and divide the GPU count;
-    /// - `replicas`: as many as the fleet holds at that degree.
+    ///   model's heads, up to the GPU count (a degree that does not divide it leaves GPUs idle);
+    /// - `replicas`: as many as the fleet holds at that degree, `floor(count / tensorParallel)`.
     pub fn resolve(&self, scenario: &ResolvedScenario) -> Result<Deployment> {
         let precision = match &self.precision {
             None => scenario.precisions[0],
@@ -37,7 +37,7 @@ impl Config {
             }
         };
         let engine = match &self.engine {
-            None => ServingEngine::DEFAULT,
+            None => scenario.engine.unwrap_or(ServingEngine::DEFAULT),
             Some(id) => ServingEngine::parse("config.engine", id)?,
         };
         let defaults = Deployment::with_engine_defaults(engine, 1, 1, precision);
@@ -73,13 +73,6 @@ impl Config {
         let tensor_parallel = match self.tensor_parallel {
             Some(tp) => {
                 let tp = check::positive_integer("config.tensorParallel", tp, count)?;
-                if count % tp != 0 {
-                    return Err(Error::invalid(
-                        "config.tensorParallel",
-                        format!("a divisor of fleet.count ({count})"),
-                        tp,
-                    ));
-                }
                 if !model.splits_heads(tp) {
                     return Err(Error::invalid(
                         "config.tensorParallel",
@@ -90,7 +83,7 @@ impl Config {
                 tp
             }
             None => {
-                let degrees: Vec<u32> = model.fleet_tensor_parallel_degrees(count, count).collect();
+                let degrees: Vec<u32> = model.tensor_parallel_degrees(count).collect();
                 default_tensor_parallel(scenario, &degrees, &template)
             }
         };

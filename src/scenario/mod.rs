@@ -34,6 +34,10 @@ pub struct Scenario {
     pub slo: Option<Slos>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precisions: Option<Vec<String>>,
+    /// The serving engine, when it is decided: `advise` then deploys only it (it compares the
+    /// engines otherwise), and a config without one runs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<f64>,
     /// Measured runs of one deployment of this model and GPU: the cost model is refitted to

@@ -5,7 +5,7 @@
 use super::limits::*;
 use super::{GpuRef, Lengths, LengthsInput, Load, ModelRef, Scenario, Slo, Slos};
 use crate::catalog::{self, GpuSpec, ModelSpec};
-use crate::domain::{LengthDistribution, LoadKind, Metric, Precision, SloTarget, UseCase};
+use crate::domain::{LengthDistribution, LoadKind, Metric, Precision, ServingEngine, SloTarget, UseCase};
 use crate::error::{check, Error, Result};
 use crate::perf::Calibration;
 
@@ -23,6 +23,8 @@ pub struct ResolvedScenario {
     pub slos: Vec<SloTarget>,
     /// The precisions allowed and supported by the GPU, in the order given.
     pub precisions: Vec<Precision>,
+    /// The engine, when the scenario decides it.
+    pub engine: Option<ServingEngine>,
     pub seed: u64,
     pub calibration_source: CalibrationSource,
 }
@@ -141,6 +143,11 @@ impl Scenario {
             None => Precision::DEFAULT.into_iter().filter(|&p| gpu.supports(p)).collect(),
             Some(ids) => resolve_precisions(ids, &gpu)?,
         };
+        let engine = self
+            .engine
+            .as_deref()
+            .map(|id| ServingEngine::parse("engine", id))
+            .transpose()?;
         let seed = match self.seed {
             None => 1,
             Some(seed) if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= MAX_SEED => seed as u64,
@@ -161,6 +168,7 @@ impl Scenario {
             load,
             slos,
             precisions,
+            engine,
             seed,
             calibration_source,
         })

@@ -10,7 +10,7 @@
 //! found again only when it finishes (a heap keyed by the iteration it will finish in), so an
 //! iteration costs O(log n) however large the batch.
 
-use super::{Admission, Settings, Trace};
+use super::{Admission, RequestLatency, Settings, Trace};
 use crate::perf::Batch;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -71,6 +71,17 @@ impl Request {
         self.phase == Phase::Done
     }
 
+    /// The latencies of a completed request.
+    pub fn latency(&self) -> RequestLatency {
+        RequestLatency {
+            ttft_s: self.first_token_s - self.arrival_s,
+            tpot_s: (self.output_tokens > 1)
+                .then(|| (self.finish_s - self.first_token_s) / f64::from(self.output_tokens - 1)),
+            e2e_s: self.finish_s - self.arrival_s,
+            output_tokens: self.output_tokens,
+        }
+    }
+
     fn whole_tokens(&self) -> u64 {
         u64::from(self.prompt_tokens) + u64::from(self.output_tokens)
     }
@@ -92,9 +103,14 @@ impl Window {
     }
 }
 
+/// Told each measured request's latencies as it completes; true ends the run (its question is
+/// answered: see `simulate_until`).
+pub(super) type StopRule<'a> = Box<dyn FnMut(&RequestLatency) -> bool + 'a>;
+
 pub(super) struct Engine<'a, F: FnMut(&Batch) -> f64> {
     settings: &'a Settings,
     step_time_s: F,
+    stop: Option<StopRule<'a>>,
     pub requests: Vec<Request>,
     /// Requests `..issued` may arrive (closed loop: one more is issued per completion).
     issued: usize,
@@ -131,10 +147,12 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         measured: (usize, usize),
         whole_run: bool,
         step_time_s: F,
+        stop: Option<StopRule<'a>>,
     ) -> Self {
         Engine {
             settings,
             step_time_s,
+            stop,
             closed_loop: issued < requests.len(),
             requests,
             issued,
@@ -164,7 +182,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
 
     /// Runs until every request has finished or been rejected, or `max_iterations` pass.
     pub fn run(&mut self, max_iterations: u64) {
-        while self.iteration < max_iterations {
+        while self.iteration < max_iterations && !self.trace.stopped {
             let refused = self.take_arrivals();
             self.issue_next(refused);
             if self.running == 0 && self.waiting.is_empty() {
@@ -177,6 +195,9 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                     break;
                 }
                 self.now_s = self.now_s.max(next_s);
+                continue;
+            }
+            if self.coast(max_iterations) > 0 {
                 continue;
             }
             let completions = self.step();
@@ -192,6 +213,51 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             }
         };
         self.trace.end_s = self.now_s;
+    }
+
+    /// Runs iterations that only decode, as long as nothing else can happen in them: no prompt
+    /// to prefill, no request arriving, none finishing, the cache room for the new tokens. Each
+    /// is exactly the iteration `step` would run (the same batch, the same time, the same
+    /// records), without scheduling it: at low load a request decodes alone for hundreds of
+    /// iterations, and those are most of a simulation's work. Returns how many it ran.
+    fn coast(&mut self, max_iterations: u64) -> u64 {
+        if !self.waiting.is_empty() || !self.prefilling.is_empty() || self.decoding == 0 {
+            return 0;
+        }
+        let next_arrival_s = if self.next_to_arrive < self.issued {
+            self.requests[self.next_to_arrive].arrival_s
+        } else {
+            f64::INFINITY
+        };
+        // The first iteration in which a decoding request emits its last token (a preempted
+        // request's stale entry only stops the coasting early).
+        let next_finish = self
+            .finishes
+            .peek()
+            .map_or(u64::MAX, |Reverse((iteration, _, _))| *iteration);
+        let optimistic = self.settings.admission == Admission::Optimistic;
+        let start = self.iteration;
+        while self.iteration < max_iterations
+            && self.iteration < next_finish
+            && next_arrival_s > self.now_s
+            && (!optimistic || self.decode_context_tokens + self.decoding <= self.settings.kv_capacity_tokens)
+        {
+            let mut batch = Batch::default();
+            batch.add_decode(
+                self.decoding as f64,
+                (self.decode_context_tokens + self.decoding) as f64,
+            );
+            let duration_s = (self.step_time_s)(&batch);
+            self.now_s += duration_s;
+            self.iteration += 1;
+            self.trace.iterations += 1;
+            if self.window.is_open() {
+                self.trace.inter_token_gaps.push((duration_s, self.decoding as u32));
+                self.trace.output_tokens_in_window += self.decoding;
+            }
+            self.decode_context_tokens += self.decoding;
+        }
+        self.iteration - start
     }
 
     /// Moves arrived requests to the queue; returns how many were refused (too long for the cache).
@@ -448,6 +514,13 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         let request = &mut self.requests[id as usize];
         request.phase = Phase::Done;
         request.finish_s = self.now_s;
+        let measured = (self.window.first_measured..self.window.end_measured).contains(&(id as usize));
+        if let (true, Some(stop)) = (measured, self.stop.as_mut()) {
+            if stop(&request.latency()) {
+                self.trace.stopped = true;
+            }
+        }
+        let request = &mut self.requests[id as usize];
         self.running -= 1;
         if self.settings.admission == Admission::ReserveFull {
             self.reserved_tokens -= request.whole_tokens();

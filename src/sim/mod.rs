@@ -109,6 +109,8 @@ pub struct Trace {
     pub end_s: f64,
     /// The run hit `MAX_ITERATIONS`.
     pub truncated: bool,
+    /// The stop rule of `simulate_until` ended the run early.
+    pub stopped: bool,
     /// Prompt (and recomputed) tokens prefilled, over the whole run.
     pub prefilled_tokens: u64,
     /// Tokens whose cache preemptions threw away, to be computed again.
@@ -178,8 +180,31 @@ fn rate(count: f64, seconds: f64) -> f64 {
 pub fn simulate(
     settings: &Settings,
     traffic: &Traffic,
+    limits: (u32, u32),
+    step_time_s: impl FnMut(&Batch) -> f64,
+) -> Outcome {
+    run(settings, traffic, limits, step_time_s, None)
+}
+
+/// [`simulate`], told each measured request's latencies as it completes: when `stop` returns
+/// true the run ends there (`trace.stopped`), its question answered (enough requests have
+/// missed a target that no later one can change the verdict).
+pub fn simulate_until<'a>(
+    settings: &'a Settings,
+    traffic: &Traffic,
+    limits: (u32, u32),
+    step_time_s: impl FnMut(&Batch) -> f64,
+    stop: impl FnMut(&RequestLatency) -> bool + 'a,
+) -> Outcome {
+    run(settings, traffic, limits, step_time_s, Some(Box::new(stop)))
+}
+
+fn run<'a>(
+    settings: &'a Settings,
+    traffic: &Traffic,
     (max_prompt_tokens, max_output_tokens): (u32, u32),
     step_time_s: impl FnMut(&Batch) -> f64,
+    stop: Option<engine::StopRule<'a>>,
 ) -> Outcome {
     let total = traffic.requests.max(1) as usize;
     let mut sampler = Sampler::new(traffic.seed);
@@ -212,18 +237,12 @@ pub fn simulate(
             (issued, (skipped, total - skipped), false)
         }
     };
-    let mut engine = Engine::new(settings, requests, issued, measured, whole_run, step_time_s);
+    let mut engine = Engine::new(settings, requests, issued, measured, whole_run, step_time_s, stop);
     engine.run(MAX_ITERATIONS);
     let measured = engine.requests[measured.0..measured.1]
         .iter()
         .filter(|request| request.completed())
-        .map(|request| RequestLatency {
-            ttft_s: request.first_token_s - request.arrival_s,
-            tpot_s: (request.output_tokens > 1)
-                .then(|| (request.finish_s - request.first_token_s) / f64::from(request.output_tokens - 1)),
-            e2e_s: request.finish_s - request.arrival_s,
-            output_tokens: request.output_tokens,
-        })
+        .map(|request| request.latency())
         .collect();
     Outcome {
         measured,

@@ -13,12 +13,15 @@ pub const SMALLEST_ARRIVAL_CV: f64 = 1e-3;
 /// A seeded random source with the samplers the workload needs.
 pub struct Sampler {
     rng: Pcg64Mcg,
+    /// Box-Muller makes normals in pairs: the second waits here for the next call.
+    spare_normal: Option<f64>,
 }
 
 impl Sampler {
     pub fn new(seed: u64) -> Sampler {
         Sampler {
             rng: Pcg64Mcg::seed_from_u64(seed),
+            spare_normal: None,
         }
     }
 
@@ -28,9 +31,15 @@ impl Sampler {
     }
 
     pub fn standard_normal(&mut self) -> f64 {
-        // Box-Muller.
+        if let Some(spare) = self.spare_normal.take() {
+            return spare;
+        }
+        // Box-Muller: two independent normals from two uniforms.
         let (u1, u2) = (self.uniform(), self.uniform());
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
+        let radius = libm::sqrt(-2.0 * libm::log(u1));
+        let angle = 2.0 * std::f64::consts::PI * u2;
+        self.spare_normal = Some(radius * libm::sin(angle));
+        radius * libm::cos(angle)
     }
 
     pub fn exponential(&mut self, mean: f64) -> f64 {

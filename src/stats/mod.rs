@@ -10,5 +10,5 @@ pub use intervals::{percentile_interval, PercentileInterval, CONFIDENCE, INSUFFI
 pub use minimize::{minimize, Minimum};
 pub use summary::{
     median, percentile_of_sorted, sort_weighted, weighted_percentile_of_sorted, weighted_summary,
-    weighted_summary_of_sorted, Summary,
+    weighted_summary_of_sorted, HistogramPercentiles, Summary,
 };

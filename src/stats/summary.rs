@@ -109,6 +109,94 @@ pub fn weighted_percentile_of_sorted(sorted: &[(f64, u32)], percentile: f64) -> 
     Some(low + (rank - below as f64) * (high - low))
 }
 
+/// Bits of an f64 kept by the histogram of [`HistogramPercentiles`]: the sign, the exponent
+/// and the 10 leading bits of the mantissa, so a bin spans 2^-10 (0.1%) of its value.
+const HISTOGRAM_SHIFT: u32 = 42;
+/// Most bins a histogram may span; weighted samples spread wider are sorted instead.
+const MOST_HISTOGRAM_BINS: u64 = 1 << 16;
+
+/// Percentiles of weighted non-negative samples read from a histogram of bins 0.1% wide, in
+/// linear time: each bin stands for its midpoint, so a percentile is within 0.1% of the exact
+/// (sorted) one, and never out of order with it. For one or a few percentiles of many samples
+/// (a screening simulation's token gaps), where sorting them all costs more than simulating.
+pub struct HistogramPercentiles {
+    first_key: u64,
+    weights: Vec<u64>,
+    total: u64,
+    mean: f64,
+}
+
+impl HistogramPercentiles {
+    /// The histogram of `samples`, each value multiplied by `scale` (a unit conversion), or
+    /// `None` when they are empty, weigh nothing, hold a value that is negative or not finite,
+    /// or span too many bins.
+    pub fn of(samples: &[(f64, u32)], scale: f64) -> Option<HistogramPercentiles> {
+        let key = |value: f64| value.to_bits() >> HISTOGRAM_SHIFT;
+        let (mut first_key, mut last_key) = (u64::MAX, 0);
+        for &(value, _) in samples {
+            let value = value * scale;
+            // Negative values and NaN have the sign bit or sort above infinity: refuse them.
+            if !(value.is_finite() && value >= 0.0) {
+                return None;
+            }
+            first_key = first_key.min(key(value));
+            last_key = last_key.max(key(value));
+        }
+        if samples.is_empty() || last_key - first_key >= MOST_HISTOGRAM_BINS {
+            return None;
+        }
+        let mut weights = vec![0u64; (last_key - first_key + 1) as usize];
+        let (mut total, mut sum) = (0u64, 0.0);
+        for &(value, weight) in samples {
+            let value = value * scale;
+            weights[(key(value) - first_key) as usize] += u64::from(weight);
+            total += u64::from(weight);
+            sum += value * f64::from(weight);
+        }
+        (total > 0).then(|| HistogramPercentiles {
+            first_key,
+            weights,
+            total,
+            mean: sum / total as f64,
+        })
+    }
+
+    /// The midpoint of the bin holding 0-based position `index` of the expansion.
+    fn value_at(&self, index: u64) -> f64 {
+        let mut seen = 0u64;
+        let bin = self
+            .weights
+            .iter()
+            .position(|&weight| {
+                seen += weight;
+                index < seen
+            })
+            .unwrap_or(self.weights.len() - 1);
+        let key = self.first_key + bin as u64;
+        f64::from_bits((key << HISTOGRAM_SHIFT) | (1 << (HISTOGRAM_SHIFT - 1)))
+    }
+
+    /// The `percentile` (0-100), type 7 over the expansion as [`weighted_percentile_of_sorted`].
+    pub fn percentile(&self, percentile: f64) -> f64 {
+        let rank = (self.total - 1) as f64 * percentile.clamp(0.0, 100.0) / 100.0;
+        let below = rank.floor() as u64;
+        let low = self.value_at(below);
+        let high = self.value_at((below + 1).min(self.total - 1));
+        low + (rank - below as f64) * (high - low)
+    }
+
+    /// Mean (exact) and percentiles (from the bins).
+    pub fn summary(&self) -> Summary {
+        Summary {
+            mean: self.mean,
+            p50: self.percentile(50.0),
+            p90: self.percentile(90.0),
+            p95: self.percentile(95.0),
+            p99: self.percentile(99.0),
+        }
+    }
+}
+
 /// Median of `values` (reordered in place); NaN when empty.
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_unstable_by(f64::total_cmp);
@@ -148,6 +236,29 @@ mod tests {
         ] {
             assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         }
+    }
+
+    #[test]
+    fn histogram_percentiles_are_within_a_thousandth_of_the_sorted_ones() {
+        let mut sampler = crate::sim::Sampler::new(5);
+        for size in [1usize, 2, 3, 10, 257, 5000] {
+            let samples: Vec<(f64, u32)> = (0..size)
+                .map(|_| (0.001 + sampler.uniform() * 80.0, 1 + (sampler.uniform() * 4.0) as u32))
+                .collect();
+            let mut sorted = samples.clone();
+            sort_weighted(&mut sorted);
+            let histogram = HistogramPercentiles::of(&samples, 1.0).unwrap();
+            for p in [0.0, 1.0, 50.0, 90.0, 95.0, 99.0, 99.9, 100.0] {
+                let exact = weighted_percentile_of_sorted(&sorted, p).unwrap();
+                let approximate = histogram.percentile(p);
+                assert!(
+                    (approximate / exact - 1.0).abs() <= 1.0 / 1024.0,
+                    "{size} samples, p{p}: {approximate} vs {exact}"
+                );
+            }
+        }
+        assert!(HistogramPercentiles::of(&[(1.0, 0)], 1.0).is_none());
+        assert!(HistogramPercentiles::of(&[(-1.0, 1)], 1.0).is_none());
     }
 
     #[test]
