@@ -182,9 +182,10 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
     }
     if let Some(batch) = prediction.batch {
         reasons.push(format!(
-            "The batch of {} requests finishes in {} on {gpus} GPUs ({chosen}).",
+            "The batch of {} requests finishes in {} on {} ({chosen}).",
             batch.requests,
             format_duration(batch.makespan_s),
+            gpu_count_words(gpus),
         ));
     }
     reasons.extend(sizing_words(c));
@@ -192,7 +193,8 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
     reasons.push(memory_words(scenario, &prediction.config));
     if let Some(cost) = prediction.cost_per_million_output_tokens {
         reasons.push(format!(
-            "Cost at the required load: ${cost:.2} per million output tokens on {gpus} GPUs."
+            "Cost at the required load: ${cost:.2} per million output tokens on {}.",
+            gpu_count_words(gpus)
         ));
     }
     match alternatives {
@@ -230,8 +232,9 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             let fastest = fastest_meeting(c).filter(|f| !f.same_configuration(&prediction.config));
             if let Some(fast) = fastest {
                 reasons.push(format!(
-                    "The lowest-latency option, {}, gets {} {} at the load but carries less per GPU.",
+                    "The lowest-latency option, {}, gets {} {} {} at the load but carries less per GPU.",
                     describe(&fast.deployment),
+                    percentile_words(slo.percentile),
                     slo.metric.id().to_uppercase(),
                     fast.at_load.slos[c.binding]
                         .achieved_ms
@@ -253,7 +256,7 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
         ),
         Verdict::InfeasibleCapacity => {
             let needed = match c.needed {
-                Some((gpus, _)) => format!("; about {gpus} GPUs would"),
+                Some((gpus, _)) => format!("; about {} would", gpu_count_words(gpus)),
                 None => String::new(),
             };
             if c.latency_slack < 1.0 {

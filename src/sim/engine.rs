@@ -2,9 +2,15 @@
 //! scheduler runs it: running sequences first (each decoding sequence one token, unfinished
 //! prefills their next chunk), then waiting requests, all within a token budget per iteration,
 //! `maxBatch` running sequences and the KV cache. Under optimistic admission (vLLM, SGLang),
-//! when the cache cannot grow the newest running sequence is preempted and later recomputed;
-//! under reserve-full admission (TensorRT-LLM's GUARANTEED_NO_EVICT) a request is admitted only
-//! when its whole prompt and output fit.
+//! when the cache cannot grow the newest running sequence is preempted; under reserve-full
+//! admission (TensorRT-LLM's GUARANTEED_NO_EVICT) a request is admitted only when its whole
+//! prompt and output fit.
+//!
+//! A preempted sequence's cache is freed but not forgotten: with prefix caching (on by default
+//! in vLLM V1, SGLang's radix cache, TensorRT-LLM's block reuse) its blocks stay cached until
+//! another sequence needs the room, and on readmission it recomputes only what was evicted.
+//! Freed blocks are evicted oldest first (vLLM's free-block queue is least recently freed
+//! first), so a request preempted while others wait behind it keeps most of its work.
 //!
 //! Decoding sequences are tracked in aggregate (their count and total context), and each is
 //! found again only when it finishes (a heap keyed by the iteration it will finish in), so an
@@ -41,6 +47,8 @@ pub(super) struct Request {
     generated: u32,
     join_iteration: u64,
     context_at_join: u32,
+    /// While waiting after a preemption: the tokens of its context still in the prefix cache.
+    cached: u32,
     /// Bumped on preemption, so a stale finish entry in the heap is recognised.
     epoch: u32,
     pub first_token_s: f64,
@@ -60,6 +68,7 @@ impl Request {
             generated: 0,
             join_iteration: 0,
             context_at_join: 0,
+            cached: 0,
             epoch: 0,
             first_token_s: f64::NAN,
             last_token_s: f64::NAN,
@@ -128,6 +137,10 @@ pub(super) struct Engine<'a, F: FnMut(&Batch) -> f64> {
     prefill_tokens_held: u64,
     /// KV tokens reserved for whole requests (reserve-full admission).
     reserved_tokens: u64,
+    /// Freed but still cached: the contexts of preempted requests, evictable.
+    cached_tokens: u64,
+    /// (request, epoch) of preempted requests holding cached tokens, first preempted first.
+    cached_order: VecDeque<(u32, u32)>,
     /// (iteration in which the request emits its last token, request, epoch).
     finishes: BinaryHeap<Reverse<(u64, u32, u32)>>,
     iteration: u64,
@@ -165,6 +178,8 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             decode_context_tokens: 0,
             prefill_tokens_held: 0,
             reserved_tokens: 0,
+            cached_tokens: 0,
+            cached_order: VecDeque::new(),
             finishes: BinaryHeap::new(),
             iteration: 0,
             now_s: 0.0,
@@ -302,8 +317,9 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         }
     }
 
-    /// Preempts the newest running request: its cache is freed and it waits at the head of the
-    /// queue to recompute its prompt and the tokens it already generated.
+    /// Preempts the newest running request: its cache is freed (but stays cached until evicted)
+    /// and it waits at the head of the queue to compute its prompt and the tokens it already
+    /// generated again, less what is still cached.
     fn preempt_newest(&mut self) -> bool {
         while let Some(id) = self.running_order.pop() {
             let request = &mut self.requests[id as usize];
@@ -327,7 +343,6 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 }
                 _ => continue,
             };
-            self.trace.discarded_tokens += discarded;
             let request = &mut self.requests[id as usize];
             if self.settings.admission == Admission::ReserveFull {
                 self.reserved_tokens -= request.whole_tokens();
@@ -336,6 +351,9 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             request.epoch += 1;
             request.prefill_target = request.prompt_tokens + request.generated;
             request.prefilled = 0;
+            request.cached = discarded as u32;
+            self.cached_tokens += discarded;
+            self.cached_order.push_back((id, request.epoch));
             self.running -= 1;
             self.waiting.push_front(id);
             self.trace.preemptions += 1;
@@ -381,16 +399,19 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             budget -= chunk;
             self.chunks.push((id, chunk as u32));
         }
-        // Then waiting requests, while the budget, maxBatch and the cache allow.
+        // Then waiting requests, while the budget, maxBatch and the cache allow. A preempted one
+        // takes back its cached tokens (all but the last, which is recomputed for its logits,
+        // as vLLM does on a full prefix hit) and prefills the rest.
         while admits && budget > 0 && self.running < self.settings.max_batch {
             let Some(&id) = self.waiting.front() else { break };
             let request = &self.requests[id as usize];
-            let chunk = u64::from(request.prefill_target).min(budget);
+            let reused = request.cached.min(request.prefill_target - 1);
+            let chunk = u64::from(request.prefill_target - reused).min(budget);
             if optimistic {
-                if chunk > kv_free {
+                if u64::from(reused) + chunk > kv_free {
                     break;
                 }
-                kv_free -= chunk;
+                kv_free -= u64::from(reused) + chunk;
             } else {
                 if self.reserved_tokens + request.whole_tokens() > capacity {
                     break;
@@ -398,7 +419,13 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 self.reserved_tokens += request.whole_tokens();
             }
             self.waiting.pop_front();
-            self.requests[id as usize].phase = Phase::Prefilling;
+            let request = &mut self.requests[id as usize];
+            request.phase = Phase::Prefilling;
+            request.prefilled = reused;
+            self.trace.discarded_tokens += u64::from(request.cached - reused);
+            self.cached_tokens -= u64::from(request.cached);
+            request.cached = 0;
+            self.prefill_tokens_held += u64::from(reused);
             self.prefilling.push_back(id);
             self.running_order.push(id);
             self.running += 1;
@@ -507,7 +534,31 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             self.trace.output_tokens_in_window += tokens_emitted;
             self.trace.completions_in_window += u64::from(completions);
         }
+        self.evict_cached();
         completions
+    }
+
+    /// Evicts cached contexts of preempted requests, first preempted first, until the running
+    /// sequences' cache and what stays cached fit the capacity; evicted tokens are work thrown
+    /// away, to be computed again.
+    fn evict_cached(&mut self) {
+        let held = self.decode_context_tokens + self.prefill_tokens_held;
+        let mut excess = (held + self.cached_tokens).saturating_sub(self.settings.kv_capacity_tokens);
+        while excess > 0 {
+            let Some(&(id, epoch)) = self.cached_order.front() else {
+                break;
+            };
+            let request = &mut self.requests[id as usize];
+            if request.epoch != epoch || request.cached == 0 {
+                self.cached_order.pop_front();
+                continue;
+            }
+            let evicted = excess.min(u64::from(request.cached));
+            request.cached -= evicted as u32;
+            self.cached_tokens -= evicted;
+            self.trace.discarded_tokens += evicted;
+            excess -= evicted;
+        }
     }
 
     fn complete(&mut self, id: u32) -> u32 {
