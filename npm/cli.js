@@ -7,9 +7,9 @@ import { parseArgs } from "node:util";
 import { advise, calibrate, catalog, importBenchmark, predict, version } from "./index.js";
 import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web/flags.js";
 import { formatDuration, formatMs, formatNumber } from "./web/format.js";
-import { describeCalibration, describeConfig, VERDICT_HEADLINES } from "./web/words.js";
+import { describeCalibration, describeNeed, describePrediction, VERDICT_HEADLINES } from "./web/words.js";
 
-const { benchmarkFormats, defaultPrecisions, engines, kvCacheDtypes, precisions, useCases } = catalog();
+const { benchmarkFormats, defaultPrecisions, engines, headroom, kvCacheDtypes, precisions, useCases } = catalog();
 
 const HELP_MARGIN = 24;
 const HELP_WIDTH = 96;
@@ -58,6 +58,7 @@ ${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
   --slo METRIC:pQ<Tms   a latency target, repeatable (e.g. ttft:p95<500ms, e2e:p99<20s)
   --p95-ms T            shortcut for --slo ttft:p95<Tms
   --precisions a,b      allowed precisions (e.g. ${defaultPrecisions.join(",")})
+${flagHelp("--engine E", `${engines.map((engine) => engine.id).join(", ")}: the serving engine (advise compares vllm and tensorrt-llm when none is given)`)}
   --seed N              simulation seed`,
   advise: `inferplan advise [scenario.json | -] [scenario flags] [--measured FILE...] [--json]
 
@@ -80,7 +81,6 @@ Config flags:
 ${flagHelp("--precision P", precisions.join(", "))}
   --max-batch N         maximum running sequences per replica
   --max-batched-tokens N  token budget per engine iteration
-${flagHelp("--engine E", engines.map((engine) => engine.id).join(", "))}
 ${flagHelp("--kv-cache-dtype D", `${kvCacheDtypes.join(", ")} (auto: the engine's default)`)}
   --json                print the prediction as JSON`,
   import: `inferplan import FILE... [--format F] [--json]
@@ -191,7 +191,7 @@ function latencyTable(prediction) {
 }
 
 function printPrediction(prediction) {
-  console.log(`${prediction.feasible ? "Feasible" : "Infeasible"}: ${describeConfig(prediction.config, prediction.gpusUsed)}`);
+  console.log(`${prediction.feasible ? "Feasible" : "Infeasible"}: ${describePrediction(prediction)}`);
   for (const reason of prediction.reasons) console.log(`  - ${reason}`);
   console.log(`Latency (ms):\n${latencyTable(prediction)}`);
   for (const check of prediction.slos) {
@@ -212,8 +212,8 @@ function printRecommendation(recommendation) {
   const headline = VERDICT_HEADLINES[recommendation.verdict].toUpperCase();
   console.log(headline);
   console.log(recommendation.summary);
-  console.log(`\nRecommended: ${describeConfig(recommendation.config, recommendation.prediction.gpusUsed)}` +
-    (recommendation.gpusNeeded > 0 ? `; ${recommendation.gpusNeeded} GPUs carry the load` : ""));
+  const need = describeNeed(recommendation, headroom);
+  console.log(`\nRecommended: ${describePrediction(recommendation.prediction)}${need ? `; ${need}` : ""}`);
   console.log(`Latency at the required load (ms):\n${latencyTable(recommendation.prediction)}`);
   console.log("\nReasons:");
   for (const reason of recommendation.reasons) console.log(`  - ${reason}`);

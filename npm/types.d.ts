@@ -68,6 +68,8 @@ export interface Scenario {
   workload: { promptTokens?: Lengths; outputTokens?: Lengths; load: Load };
   slo?: Slo | Slo[];
   precisions?: Precision[];
+  /** The serving engine, when it is decided: `advise` then searches no other, and it is `predict`'s default. Left out, `advise` compares vLLM and TensorRT-LLM. */
+  engine?: Engine;
   seed?: number;
   /** Measurements of one deployment of this model and GPU: the cost model is refitted to them. */
   measured?: { config?: Config; runs: MeasuredRun[] };
@@ -225,6 +227,8 @@ export interface SimulationReport {
 export interface Prediction {
   config: Deployment;
   gpusUsed: number;
+  /** GPUs of the fleet the deployment leaves idle (replicas come in whole tensor-parallel groups, and a deployment may use fewer than the fleet has). */
+  gpusIdle: number;
   /** Fits in memory and keeps up with the offered load. */
   feasible: boolean;
   /** Why not, each with its numbers. */
@@ -277,6 +281,7 @@ export interface Recommendation {
   frontier: FrontierPoint[];
   /** Every candidate evaluated. */
   candidates: FrontierPoint[];
+  /** The fewest GPUs that carry the required load within every SLO with 25% headroom, on any deployment searched; 0 when no number of GPUs does. */
   gpusNeeded: number;
   latencySlack: number;
   /** `null` when no configuration meets the SLOs at any load. */
@@ -337,6 +342,8 @@ export interface Catalog {
   defaultPrecisions: Precision[];
   /** The largest tensor-parallel degree `advise` considers (one node). */
   maxTensorParallel: number;
+  /** The capacity `advise` keeps above the required load: `gpusNeeded` carries `headroom` x the load within the SLOs. */
+  headroom: number;
 }
 
 /** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */

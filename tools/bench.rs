@@ -104,7 +104,7 @@ fn main() {
     let largest = Scenario::from_json(
         r#"{ "useCase": "agent", "model": "Llama-3.1-405B", "fleet": { "gpu": "B200-SXM", "count": 4096 },
              "workload": { "promptTokens": { "mean": 1048576, "cv": 10 }, "outputTokens": { "mean": 131072, "cv": 10 },
-                           "load": { "requestsPerSecond": 1000000, "arrival_cv": 10 } },
+                           "load": { "requestsPerSecond": 1000000, "burstiness": 0.01 } },
              "precisions": ["bf16", "fp16", "fp8", "int8", "int4", "fp4"],
              "slo": [{ "metric": "ttft", "targetMs": 86400000 }, { "metric": "itl", "percentile": 99.9, "targetMs": 1 }] }"#,
     )

@@ -4,11 +4,11 @@ import init, { catalog, importBenchmark } from "../pkg/web/index.js";
 import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
 import { toFlags } from "../pkg/web/flags.js";
 import { formatMs, formatNumber } from "../pkg/web/format.js";
-import { describeCalibration, describeConfig, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
+import { describeCalibration, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
 
 const started = performance.now();
 await init();
-const { defaultPrecisions, engines, gpus, maxTensorParallel, metrics, models, precisions, useCases } = catalog();
+const { defaultPrecisions, engines, gpus, headroom, maxTensorParallel, metrics, models, precisions, useCases } = catalog();
 
 const $ = (id) => document.getElementById(id);
 /** How the page shows a number it does not have. */
@@ -21,7 +21,7 @@ const FIELDS = [
   ["use-case", "use"], ["volume", "v"], ["volume-unit", "vu"], ["prompt-tokens", "in"], ["output-tokens", "out"],
   ["slo-metric", "m"], ["slo-percentile", "p"], ["slo-target", "t"], ["model", "model"], ["gpu", "gpu"],
   ["gpu-count", "n"], ["price", "price"], ["burstiness", "b"], ["custom-params", "params"], ["seed", "seed"],
-  ["tensor-parallel", "tp"], ["precision", "prec"], ["measured-max-batch", "mb"],
+  ["tensor-parallel", "tp"], ["precision", "prec"], ["measured-max-batch", "mb"], ["engine", "eng"],
 ];
 
 /** Which input an error's JSON path belongs to. */
@@ -32,6 +32,7 @@ const FIELD_INPUTS = {
   "workload.load.burstiness": "burstiness", "slo": "slo-target", "slo.metric": "slo-metric", "slo.percentile": "slo-percentile",
   "slo.targetMs": "slo-target", "precisions": "precisions", "seed": "seed", "config.precision": "precision",
   "config.tensorParallel": "tensor-parallel", "measured.runs": "measured-files", "measured.config.maxBatch": "measured-max-batch",
+  "engine": "engine",
 };
 
 for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
@@ -50,8 +51,10 @@ for (const gpu of gpus) $("gpu").add(new Option(`${gpu.id} (${gpu.memoryGb} GB)`
 for (const precision of precisions) $("precision").add(new Option(precision, precision));
 // Powers of two up to the largest degree the advisor considers: every catalog model's heads divide them.
 for (let degree = 1; degree <= maxTensorParallel; degree *= 2) $("tensor-parallel").add(new Option(degree, degree));
-// The measurements' deployment runs the default engine (the first listed) unless told otherwise.
-$("measured-max-batch").value = engines[0].defaultMaxBatch;
+for (const engine of engines) $("engine").add(new Option(engine.id, engine.id));
+/** The measurements' deployment runs the scenario's engine, else the default one (listed first), at its default maxBatch until told otherwise. */
+const measuredEngineMaxBatch = () => (engines.find((engine) => engine.id === $("engine").value) ?? engines[0]).defaultMaxBatch;
+$("measured-max-batch").value = measuredEngineMaxBatch();
 $("precisions").replaceChildren(...precisions.map((precision) => {
   const label = document.createElement("label");
   const box = Object.assign(document.createElement("input"), { type: "checkbox", value: precision, name: "precisions" });
@@ -118,6 +121,7 @@ function scenarioFromForm() {
     precisions: checkedPrecisions(),
     seed: number("seed"),
   };
+  if ($("engine").value !== "") scenario.engine = $("engine").value;
   if ($("price").value !== "") scenario.fleet.pricePerGpuHour = number("price");
   if (measuredRuns.length > 0) {
     scenario.measured = { config: { ...configFromForm(), maxBatch: number("measured-max-batch") }, runs: measuredRuns };
@@ -168,8 +172,8 @@ function renderAnswer({ recommendation, prediction, calibrationReport }) {
   $("verdict").textContent = VERDICT_HEADLINES[recommendation.verdict];
   $("verdict").dataset.verdict = recommendation.verdict;
   $("summary").textContent = recommendation.summary;
-  $("recommended").textContent = `Recommended: ${describeConfig(recommendation.config, recommendation.prediction.gpusUsed)}` +
-    (recommendation.gpusNeeded > 0 ? `; ${recommendation.gpusNeeded} GPUs carry this load.` : ".");
+  const need = describeNeed(recommendation, headroom);
+  $("recommended").textContent = `Recommended: ${describePrediction(recommendation.prediction)}${need ? `; ${need}` : ""}.`;
   $("target-rows").replaceChildren(...recommendation.prediction.slos.map((check) => {
     const row = document.createElement("tr");
     const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${formatMs(check.achievedMs, DASH)} ms`, `${formatMs(check.targetMs, DASH)} ms`, check.met ? "met" : "missed"];
@@ -203,10 +207,10 @@ function measuredSeries(slo) {
 }
 
 function renderDetails(prediction, ownConfig, calibrationReport) {
-  const { config, memory } = prediction;
+  const { memory } = prediction;
   $("details-heading").textContent = ownConfig ? "Details of your configuration" : "Details of the recommended configuration";
   $("status").textContent = prediction.feasible ? "Feasible" : "Infeasible";
-  $("deployment").textContent = describeConfig(config, prediction.gpusUsed);
+  $("deployment").textContent = describePrediction(prediction);
   $("prediction-reasons").replaceChildren(...listItems(prediction.reasons));
   for (const metric of metrics) {
     const summary = prediction[`${metric}Ms`];
@@ -306,6 +310,7 @@ async function copy(text, what) {
 $("inputs").addEventListener("input", (event) => {
   if (event.target.id === "measured-files") return;
   if (event.target.id === "use-case") applyPreset(event.target.value);
+  if (event.target.id === "engine") $("measured-max-batch").value = measuredEngineMaxBatch();
   recompute();
 });
 $("inputs").addEventListener("submit", (event) => event.preventDefault());

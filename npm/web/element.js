@@ -14,7 +14,7 @@ import { scenarioFromFlags } from "./flags.js";
 import { describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
 
 /** The attributes that set the scenario: named, and read, like the command's flags. */
-const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price"];
+const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
 
 const STYLE = `
 :host { display: block; --fg: CanvasText; --bg: Canvas; --line: #8c959f; --accent: #0a58ca; --good: #1a7f37; --bad: #b42318;

@@ -61,6 +61,7 @@ export function scenarioFromFlags(flags, base = {}, { prefix = "--" } = {}) {
   if (given("p95-ms")) slos.push({ metric: "ttft", percentile: 95, targetMs: number("p95-ms") });
   if (slos.length > 0) scenario.slo = slos.length === 1 ? slos[0] : slos;
   if (given("precisions")) scenario.precisions = flags.precisions.split(",").map((precision) => precision.trim());
+  if (given("engine")) scenario.engine = flags.engine;
   if (given("seed")) scenario.seed = number("seed");
   fleet.count ??= 1;
   scenario.fleet = fleet;
@@ -68,13 +69,16 @@ export function scenarioFromFlags(flags, base = {}, { prefix = "--" } = {}) {
   return scenario;
 }
 
-/** The deployment the config flags (`tp`, `replicas`, `precision`, `max-batch`, `max-batched-tokens`, `engine`, `kv-cache-dtype`) describe. */
+/**
+ * The deployment the config flags (`tp`, `replicas`, `precision`, `max-batch`,
+ * `max-batched-tokens`, `kv-cache-dtype`) describe. Its engine is the scenario's (`engine` is a
+ * scenario flag: it also fixes the engine `advise` recommends).
+ */
 export function configFromFlags(flags) {
   const config = {};
   const numeric = [["tp", "tensorParallel"], ["replicas", "replicas"], ["max-batch", "maxBatch"], ["max-batched-tokens", "maxBatchedTokens"]];
   for (const [flag, field] of numeric) if (flags[flag] !== undefined) config[field] = numberFlag(flag, flags[flag]);
   if (flags.precision !== undefined) config.precision = flags.precision;
-  if (flags.engine !== undefined) config.engine = flags.engine;
   if (flags["kv-cache-dtype"] !== undefined) config.kvCacheDtype = flags["kv-cache-dtype"];
   return config;
 }
@@ -103,6 +107,7 @@ export function toFlags(scenario) {
     "output-tokens": text(workload.outputTokens),
     slo: slos.length > 0 ? slos.map(formatSlo) : undefined,
     precisions: scenario.precisions?.join(","),
+    engine: text(scenario.engine),
     burstiness: text(load.burstiness),
     price: text(fleet.pricePerGpuHour),
     seed: text(scenario.seed),

@@ -19,8 +19,9 @@ export const METRIC_LABELS = {
   e2e: "end-to-end",
 };
 
-/** " (8 GPUs)", or nothing when the count is not given. */
-const onGpus = (gpus) => (gpus === undefined ? "" : ` (${gpus} GPUs)`);
+/** " (8 GPUs)", " (6 GPUs, 2 idle)", or nothing when the count is not given. */
+const onGpus = (gpus, idle = 0) =>
+  gpus === undefined ? "" : ` (${gpus === 1 ? "1 GPU" : `${gpus} GPUs`}${idle > 0 ? `, ${idle} idle` : ""})`;
 
 /**
  * A deployment in short, as the advisor's own summaries and reasons name it:
@@ -33,11 +34,27 @@ export function describeDeployment(config, gpus) {
 
 /**
  * A deployment in full: "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens
- * per iteration, bf16 KV cache"; without `gpus`, no "(8 GPUs)".
+ * per iteration, bf16 KV cache"; without `gpus`, no "(8 GPUs)"; with `idle` GPUs of the fleet
+ * left over, "(6 GPUs, 2 idle)".
  */
-export function describeConfig(config, gpus) {
-  return `${describeDeployment(config)} on ${config.engine}${onGpus(gpus)}, ` +
+export function describeConfig(config, gpus, idle = 0) {
+  return `${describeDeployment(config)} on ${config.engine}${onGpus(gpus, idle)}, ` +
     `max batch ${config.maxBatch}, ${formatNumber(config.maxBatchedTokens)} tokens per iteration, ${config.kvCacheDtype} KV cache`;
+}
+
+/** A prediction's deployment in full, with the GPUs it uses and leaves idle. */
+export function describePrediction(prediction) {
+  return describeConfig(prediction.config, prediction.gpusUsed, prediction.gpusIdle);
+}
+
+/**
+ * What the load needs, from a recommendation and the catalog's `headroom`: "the load needs 6 GPUs
+ * with 25% headroom", or "" when no number of GPUs meets the targets.
+ */
+export function describeNeed(recommendation, headroom) {
+  const gpus = recommendation.gpusNeeded;
+  if (!(gpus > 0)) return "";
+  return `the load needs ${gpus === 1 ? "1 GPU" : `${gpus} GPUs`} with ${formatNumber((headroom - 1) * 100)}% headroom`;
 }
 
 /** What a calibration report says: "16 measured observations: median error 4.1% (built-in factors: 10.4%)". */

@@ -55,7 +55,7 @@ pub fn latency_fixes(scenario: &ResolvedScenario, best: Deployment, binding: usi
     let best_for = |scenario: &ResolvedScenario| -> Option<(f64, Deployment)> {
         search::candidate_deployments(scenario)
             .iter()
-            .map(|d| (search::unloaded_percentiles(scenario, d)[binding], *d))
+            .map(|searched| (searched.unloaded_ms[binding], searched.deployment))
             .min_by(|a, b| a.0.total_cmp(&b.0))
     };
     let mut fixes = Vec::new();

@@ -13,7 +13,10 @@ mod search;
 mod verdict;
 
 pub use pick::{BINDING_SHARE, HEADROOM, MATERIAL_GAIN};
-pub use search::{CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, GAP_TOKEN_BUDGETS, SCREENING_REQUESTS};
+pub use search::{
+    CAPACITY_SEARCH_REQUESTS, CAPACITY_SEARCH_STEPS, GAP_TOKEN_BUDGETS, LARGEST_TOKEN_BUDGET, SCREENING_REQUESTS,
+    SMALLEST_TOKEN_BUDGET,
+};
 pub use verdict::{Verdict, AMPLE_SLACK, HIGH_PRESSURE, LOW_PRESSURE, TIGHT_SLACK};
 
 use crate::calibrate::prepare;
@@ -114,7 +117,7 @@ fn advise_resolved(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32,
     if deployments.is_empty() {
         return nothing_fits(scenario);
     }
-    let candidates: Vec<Candidate> = deployments.iter().map(|d| search::evaluate(scenario, d)).collect();
+    let candidates: Vec<Candidate> = deployments.into_iter().map(|d| search::evaluate(scenario, d)).collect();
     let binding = search::binding_slo(scenario, &candidates);
     // A gap target is vacuous for one-token outputs (0 ms): keep the slack finite.
     let best_ms = search::best_unloaded_ms(&candidates, binding).max(1e-6);

@@ -13,7 +13,7 @@
 
 use crate::catalog::GPUS_PER_NODE;
 use crate::domain::{Deployment, KvCacheDtype, LoadKind, Metric, Precision, ServingEngine, SloTarget};
-use crate::perf::{CostModel, LoneRequest, MemoryPlan, RooflineEstimate};
+use crate::perf::{Batch, CostModel, LoneRequest, MemoryPlan, RooflineEstimate};
 use crate::predict::{meets_slos_screened, predict_deployment, LatencySamples, Prediction, SimulationSize};
 use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::ResolvedScenario;
@@ -38,6 +38,13 @@ const UNLOADED_SAMPLES: u32 = 1000;
 /// tokens: a prefill chunk rides in a decode iteration and stretches its gap, so smaller chunks
 /// are the standard lever for inter-token latency (at some cost in time to first token).
 pub const GAP_TOKEN_BUDGETS: [u32; 2] = [512, 2048];
+/// A smaller budget still, searched when an iteration carrying a 512-token chunk takes more
+/// than half the gap target: the chunk alone would use most of it.
+pub const SMALLEST_TOKEN_BUDGET: u32 = 256;
+/// A larger budget, searched when a target includes the first token and the mean prompt is
+/// longer than the engine's budget: fewer, fuller iterations prefill it, each paying the
+/// weight reads and the fixed overhead once.
+pub const LARGEST_TOKEN_BUDGET: u32 = 16384;
 /// The largest batch limit searched: TensorRT-LLM's default, far above what a KV cache holds
 /// for all but short requests.
 const MAX_SEARCHED_BATCH: u32 = 2048;
@@ -142,9 +149,9 @@ fn outclassed(scenario: &ResolvedScenario, engine: ServingEngine, precision: Pre
 /// Every candidate to evaluate: each engine and allowed precision (but those another allowed
 /// precision outclasses), each tensor-parallel degree up to one node that splits the heads,
 /// at the engine's defaults, whose weights fit; and for each, the scheduler settings worth
-/// trying (`knob_variants`). Nothing here depends on the fleet's size but which degrees it
-/// holds, nor on the required load or the targets' values.
-pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
+/// trying (`knob_variants`); each with its lone-request percentiles. Nothing here depends on
+/// the fleet's size but which degrees it holds, nor on the required load.
+pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Searched> {
     let mut deployments = Vec::new();
     for engine in engines(scenario) {
         let precisions: Vec<Precision> = scenario
@@ -167,8 +174,10 @@ pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
                 let replicas = scenario.gpu_count / tensor_parallel;
                 let base = Deployment::with_engine_defaults(engine, tensor_parallel, replicas, precision);
                 if MemoryPlan::new(&scenario.model, &scenario.gpu, &base).weights_fit {
+                    let base = Searched::new(scenario, base);
+                    let variants = knob_variants(scenario, &base);
                     deployments.push(base);
-                    deployments.extend(knob_variants(scenario, &base));
+                    deployments.extend(variants.into_iter().map(|variant| Searched::new(scenario, variant)));
                 }
             }
         }
@@ -179,23 +188,65 @@ pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Deployment> {
 /// The scheduler settings worth trying besides the engine's defaults, from what the targets
 /// bound and what the memory plan says limits a replica:
 /// - a target on the gaps between tokens (TPOT or ITL): smaller token budgets
-///   (`GAP_TOKEN_BUDGETS`), each prefill chunk stalling the decodes less;
+///   (`GAP_TOKEN_BUDGETS`, and `SMALLEST_TOKEN_BUDGET` for a target a 512-token chunk would
+///   mostly use), each prefill chunk stalling the decodes less;
+/// - a target including the first token, with prompts longer than the budget: a larger one
+///   (`LARGEST_TOKEN_BUDGET`);
 /// - a KV cache that holds fewer requests than the batch limit: an fp8 KV cache, twice the
 ///   tokens (where the GPU computes in fp8 and the engine does not already);
 /// - a batch limit below what the KV cache and the token budget hold: the largest power of
 ///   two they do (up to `MAX_SEARCHED_BATCH`), more requests per iteration.
-fn knob_variants(scenario: &ResolvedScenario, base: &Deployment) -> Vec<Deployment> {
+///
+/// A variant that cannot help is not tried: when requests alone on the server already miss a
+/// gap target, no chunk size brings them under it (a lone request's gaps carry no one else's
+/// prefill), and when they miss any target no batch limit does.
+fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deployment> {
+    let base = &searched.deployment;
+    let missed_alone = |gaps_only: bool| {
+        scenario
+            .slos
+            .iter()
+            .zip(&searched.unloaded_ms)
+            .any(|(slo, ms)| (!gaps_only || slo.metric.is_gap()) && *ms > slo.target_ms)
+    };
     let mut variants = Vec::new();
-    if scenario.slos.iter().any(|slo| slo.metric.is_gap()) {
-        for budget in GAP_TOKEN_BUDGETS {
-            if budget < base.max_batched_tokens {
-                variants.push(Deployment {
-                    max_batched_tokens: budget,
-                    max_batch: base.max_batch.min(budget),
-                    ..*base
-                });
-            }
+    let with_budget = |budget: u32| Deployment {
+        max_batched_tokens: budget,
+        max_batch: base.max_batch.min(budget),
+        ..*base
+    };
+    if let Some(gap_target_ms) = scenario
+        .slos
+        .iter()
+        .filter(|slo| slo.metric.is_gap())
+        .map(|slo| slo.target_ms)
+        .reduce(f64::min)
+        .filter(|_| !missed_alone(true))
+    {
+        let mut budgets = GAP_TOKEN_BUDGETS.to_vec();
+        let cost = CostModel::new(&scenario.model, &scenario.gpu, base, scenario.calibration());
+        let mut chunked = Batch::default();
+        chunked.add_decode(1.0, scenario.prompt_tokens.mean);
+        chunked.add_prefill_chunk(0.0, f64::from(GAP_TOKEN_BUDGETS[0]), false);
+        if cost.step_time_s(&chunked) * 1e3 > 0.5 * gap_target_ms {
+            budgets.insert(0, SMALLEST_TOKEN_BUDGET);
         }
+        variants.extend(
+            budgets
+                .into_iter()
+                .filter(|&budget| budget < base.max_batched_tokens)
+                .map(with_budget),
+        );
+    }
+    let first_token_bound = scenario
+        .slos
+        .iter()
+        .any(|slo| matches!(slo.metric, Metric::Ttft | Metric::E2e));
+    if first_token_bound
+        && scenario.prompt_tokens.mean > f64::from(base.max_batched_tokens)
+        && LARGEST_TOKEN_BUDGET > base.max_batched_tokens
+    {
+        variants.push(with_budget(LARGEST_TOKEN_BUDGET));
     }
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, base);
     let request_tokens = scenario.prompt_tokens.mean + scenario.output_tokens.mean / 2.0;
@@ -212,14 +263,32 @@ fn knob_variants(scenario: &ResolvedScenario, base: &Deployment) -> Vec<Deployme
         });
     }
     let held = held_by_kv.min(held_by_budget).min(f64::from(MAX_SEARCHED_BATCH));
-    if held >= f64::from(2 * base.max_batch) {
+    if held >= f64::from(2 * base.max_batch) && !missed_alone(false) {
         let larger = 1u32 << (held.log2().floor() as u32);
         variants.push(Deployment {
             max_batch: larger,
             ..*base
         });
     }
+    // A larger budget reserves more activation memory.
+    variants.retain(|variant| MemoryPlan::new(&scenario.model, &scenario.gpu, variant).weights_fit);
     variants
+}
+
+/// A deployment to evaluate, with each SLO's percentile for requests alone on the server.
+#[derive(Debug, Clone)]
+pub struct Searched {
+    pub deployment: Deployment,
+    pub unloaded_ms: Vec<f64>,
+}
+
+impl Searched {
+    fn new(scenario: &ResolvedScenario, deployment: Deployment) -> Searched {
+        Searched {
+            unloaded_ms: unloaded_percentiles(scenario, &deployment),
+            deployment,
+        }
+    }
 }
 
 /// Each SLO's percentile for requests alone on the server, from sampled request lengths.
@@ -257,10 +326,13 @@ pub fn screen(scenario: &ResolvedScenario, deployment: &Deployment, requests_per
     predict_deployment(scenario, deployment, SimulationSize::Screening { requests_per_replica })
 }
 
-/// Evaluates one deployment: lone-request percentiles, the prediction at the required load,
-/// and the replica capacity.
-pub fn evaluate(scenario: &ResolvedScenario, deployment: &Deployment) -> Candidate {
-    let unloaded_ms = unloaded_percentiles(scenario, deployment);
+/// Evaluates one deployment: the prediction at the required load and the replica capacity.
+pub fn evaluate(scenario: &ResolvedScenario, searched: Searched) -> Candidate {
+    let Searched {
+        deployment,
+        unloaded_ms,
+    } = searched;
+    let deployment = &deployment;
     let at_load = screen(scenario, deployment, SCREENING_REQUESTS);
     let replica_capacity = if alone_within_targets(&unloaded_ms, &scenario.slos) {
         replica_capacity(

@@ -50,6 +50,9 @@ pub struct Catalog {
     pub benchmark_formats: Vec<BenchmarkFormat>,
     /// The largest tensor-parallel degree the advisor searches: one node.
     pub max_tensor_parallel: u32,
+    /// The capacity the advisor keeps above the required load (`gpusNeeded` carries this many
+    /// times the load within the SLOs).
+    pub headroom: f64,
 }
 
 /// A use case and its preset (none for `custom`).
@@ -120,6 +123,7 @@ pub fn catalog() -> &'static Catalog {
             .collect(),
         benchmark_formats: BenchmarkFormat::ALL.to_vec(),
         max_tensor_parallel: GPUS_PER_NODE,
+        headroom: crate::advise::HEADROOM,
     })
 }
 

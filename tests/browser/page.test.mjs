@@ -98,6 +98,15 @@ test("the URL holds the whole state: a link reproduces the answer", async () => 
   await page.waitForSelector("body[data-ready=true]");
 });
 
+test("a chosen engine fixes the recommendation's engine, the link and the command", async () => {
+  await answered(() => page.selectOption("#engine", "vllm"));
+  assert.match(await text("#recommended"), / on vllm /);
+  assert.match(page.url(), /eng=vllm/);
+  assert.match(await text("#reasons"), /--max-num-batched-tokens|--kv-cache-dtype|vllm/);
+  await answered(() => page.selectOption("#engine", ""));
+  assert.doesNotMatch(page.url(), /eng=/);
+});
+
 test("an invalid value shows its error beside the field and the rest keeps working", async () => {
   await answered(() => page.fill("#gpu-count", "-3"));
   assert.equal(await text("#gpu-count-error"), "fleet.count must be a positive integer (at most 4096), got -3");

@@ -103,6 +103,9 @@ test("a bad flag value throws an error naming the flag", () => {
   }
   assert.throws(() => scenarioFromFlags({ gpus: "eight" }, {}, { prefix: "" }), { message: 'gpus must be a number, got "eight"' });
   assert.throws(() => configFromFlags({ tp: "x" }), { message: '--tp must be a number, got "x"' });
-  assert.deepEqual(configFromFlags({ tp: "4", precision: "fp8", "max-batch": "128", engine: "sglang" }),
-    { tensorParallel: 4, maxBatch: 128, precision: "fp8", engine: "sglang" });
+  assert.deepEqual(configFromFlags({ tp: "4", precision: "fp8", "max-batch": "128", "kv-cache-dtype": "fp8" }),
+    { tensorParallel: 4, maxBatch: 128, precision: "fp8", kvCacheDtype: "fp8" });
+  // The engine is the scenario's: it fixes what advise recommends and what predict runs.
+  assert.equal(scenarioFromFlags({ engine: "sglang" }).engine, "sglang");
+  assert.equal(configFromFlags({ engine: "sglang" }).engine, undefined);
 });

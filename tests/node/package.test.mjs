@@ -98,7 +98,7 @@ test("catalog lists every GPU and model of the design", () => {
 });
 
 test("catalog lists the engines, metrics and benchmark formats, and the advisor's defaults", () => {
-  const { engines, metrics, benchmarkFormats, defaultPrecisions, maxTensorParallel } = esm.catalog();
+  const { engines, metrics, benchmarkFormats, defaultPrecisions, maxTensorParallel, headroom } = esm.catalog();
   assert.deepEqual(engines, [
     { id: "vllm", defaultMaxBatch: 256 }, { id: "sglang", defaultMaxBatch: 256 }, { id: "tensorrt-llm", defaultMaxBatch: 2048 },
   ]);
@@ -106,6 +106,7 @@ test("catalog lists the engines, metrics and benchmark formats, and the advisor'
   assert.deepEqual(benchmarkFormats, ["vllm", "guidellm", "guidellm-csv", "aiperf", "aiperf-csv", "aiperf-jsonl", "llmperf", "csv"]);
   assert.deepEqual(defaultPrecisions, ["bf16", "fp8"]);
   assert.equal(maxTensorParallel, 8);
+  assert.equal(headroom, 1.25);
   // The defaults are the ones the core applies.
   const scenario = { model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 1 }, workload: { promptTokens: 100, outputTokens: 10, load: { concurrency: 1 } } };
   assert.equal(esm.predict(scenario, { engine: "tensorrt-llm" }).config.maxBatch, 2048);

@@ -1,9 +1,9 @@
 // The wording and number formats shared by the command, the page, the element and the charts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { advise } from "../../pkg/index.js";
+import { advise, catalog } from "../../pkg/index.js";
 import { formatCompact, formatMs, formatNumber } from "../../pkg/web/format.js";
-import { describeConfig, describeDeployment, formatSlo, parseSlo } from "../../pkg/web/words.js";
+import { describeConfig, describeDeployment, describeNeed, describePrediction, formatSlo, parseSlo } from "../../pkg/web/words.js";
 
 test("numbers: grouped with fixed decimals, ms with one decimal under 100, compact axis labels, a mark for missing ones", () => {
   assert.equal(formatNumber(1234.567, 1), "1,234.6");
@@ -27,6 +27,18 @@ test("a deployment reads the same in short as in the advisor's own sentences, an
   const full = { engine: "vllm", tensorParallel: 4, replicas: 2, precision: "fp8", kvCacheDtype: "bf16", maxBatch: 256, maxBatchedTokens: 8192 };
   assert.equal(describeConfig(full, 8), "TP4 x 2 replicas in fp8 on vllm (8 GPUs), max batch 256, 8,192 tokens per iteration, bf16 KV cache");
   assert.equal(describeConfig(full), "TP4 x 2 replicas in fp8 on vllm, max batch 256, 8,192 tokens per iteration, bf16 KV cache");
+  assert.equal(describePrediction({ config: { ...full, replicas: 1 }, gpusUsed: 4, gpusIdle: 1 }),
+    "TP4 in fp8 on vllm (4 GPUs, 1 idle), max batch 256, 8,192 tokens per iteration, bf16 KV cache");
+});
+
+test("what the load needs reads as the advisor's own gpusNeeded and headroom", () => {
+  const { headroom } = catalog();
+  const light = advise({ useCase: "chat", model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 8 },
+    workload: { load: { requestsPerSecond: 2 } } });
+  assert.ok(light.gpusNeeded >= 1 && light.gpusNeeded < 8, `${light.gpusNeeded}`);
+  assert.equal(describeNeed(light, headroom),
+    `the load needs ${light.gpusNeeded === 1 ? "1 GPU" : `${light.gpusNeeded} GPUs`} with ${Math.round((headroom - 1) * 100)}% headroom`);
+  assert.equal(describeNeed({ ...light, gpusNeeded: 0 }, headroom), "");
 });
 
 test("an SLO written and read back", () => {
