@@ -92,7 +92,7 @@ fn unknown_gpu_lists_the_catalog() {
 fn bad_config_field_is_under_config() {
     let (message, field) = error_of(wasm::predict(json(SCENARIO), json(r#"{ "tensorParallel": 3 }"#)));
     assert_eq!(field, "config.tensorParallel");
-    assert!(message.contains("divisor of fleet.count (4)"), "{message}");
+    assert!(message.contains("divisor of the 64 attention heads"), "{message}");
 }
 
 #[wasm_bindgen_test]
