@@ -171,7 +171,7 @@ fn infeasible_capacity_gives_gpus_needed_and_says_whether_a_relaxed_target_helps
     assert!(!overloaded.reasons.iter().any(|r| r.starts_with("A relaxed target:")));
     let served = number_after(
         &overloaded.reasons,
-        "No relaxed target helps: the fleet serves at most ",
+        "No relaxed target helps: the fleet completes at most ",
     )
     .unwrap_or_else(|| panic!("{:#?}", overloaded.reasons));
     assert!(served < 60.0, "{served}");
@@ -280,4 +280,51 @@ fn no_gpu_count_is_offered_for_a_latency_no_gpu_reaches() {
     );
     assert_eq!(recommendation.verdict, Verdict::InfeasibleLatency);
     assert_eq!(recommendation.gpus_needed, 0);
+}
+
+#[test]
+fn a_relaxed_target_relaxes_every_target_missed_and_only_those() {
+    // 70B chat on 4 A100s at 2 requests/s: both of the preset's targets are missed at the load.
+    let answer = answer(
+        r#"{ "useCase": "chat", "model": "Llama-3.1-70B", "fleet": { "gpu": "A100-SXM-80GB", "count": 4 },
+             "workload": { "load": { "requestsPerSecond": 2 } } }"#,
+    );
+    assert_eq!(answer.verdict, Verdict::InfeasibleCapacity, "{}", answer.summary);
+    let reason = answer
+        .reasons
+        .iter()
+        .find(|r| r.starts_with("A relaxed target:"))
+        .unwrap_or_else(|| panic!("{:#?}", answer.reasons));
+    for check in &answer.prediction.slos {
+        let metric = format!("p{} {} <= ", check.percentile, check.metric.id().to_uppercase());
+        let relaxed = reason.find(&metric).map(|at| {
+            let rest = &reason[at + metric.len()..];
+            rest[..rest.find(' ').unwrap()].parse::<f64>().unwrap()
+        });
+        match relaxed {
+            Some(relaxed) => {
+                assert!(!check.met && relaxed > check.target_ms, "{reason} for {check:?}")
+            }
+            None => assert!(check.met, "{reason} leaves out a missed {check:?}"),
+        }
+    }
+    // A100s are latency-bound here: a larger group than the fleet holds needs the fewest GPUs.
+    assert!(
+        answer.gpus_needed > 4 && answer.gpus_needed <= 16,
+        "{}",
+        answer.gpus_needed
+    );
+}
+
+#[test]
+fn a_closed_loop_is_judged_in_its_steady_state() {
+    // 500 chat users on 2 H100s: every user's first request arrives at once, a burst the
+    // capacity search must not mistake for the steady state the full prediction measures.
+    let answer = answer(
+        r#"{ "useCase": "chat", "model": "Llama-3.1-8B", "fleet": { "gpu": "H100-SXM", "count": 2 },
+             "workload": { "load": { "concurrency": 500 } } }"#,
+    );
+    assert!(answer.prediction.meets_slos(), "{:?}", answer.prediction.slos);
+    assert!(answer.slo_capacity >= 500.0, "{}", answer.slo_capacity);
+    assert_ne!(answer.verdict, Verdict::InfeasibleCapacity, "{}", answer.summary);
 }

@@ -88,13 +88,18 @@ proptest! {
             Verdict::LatencyFirst | Verdict::Balanced | Verdict::ThroughputFirst => {
                 prop_assert!(met, "{:?}: {:?}", answer.verdict, answer.prediction.slos);
                 // No contradiction in the words: the summary's GPU count is the deployment's.
-                let on = format!("on {} of the", answer.prediction.gpus_used);
+                let on = inferplan::advise::gpus_of_the_fleet(answer.prediction.gpus_used, answer.prediction.gpus_used + answer.prediction.gpus_idle);
                 prop_assert!(answer.summary.contains(&on), "{} / {}", answer.summary, on);
             }
-            Verdict::InfeasibleCapacity => prop_assert!(
-                !met || answer.load_pressure.is_none_or(|p| p > 1.0),
-                "infeasible-capacity yet met at pressure {:?}", answer.load_pressure
-            ),
+            Verdict::InfeasibleCapacity => {
+                prop_assert!(
+                    !met || answer.load_pressure.is_none_or(|p| p > 1.0),
+                    "infeasible-capacity yet met at pressure {:?}", answer.load_pressure
+                );
+                // The GPUs that would carry the load are more than the fleet that does not.
+                let fleet = answer.prediction.gpus_used + answer.prediction.gpus_idle;
+                prop_assert!(answer.gpus_needed == 0 || answer.gpus_needed > fleet, "{} needed of {}", answer.gpus_needed, fleet);
+            }
             Verdict::InfeasibleLatency => prop_assert!(answer.latency_slack < 1.0),
         }
         // The reasons quote the recommendation's own percentiles, to the figure.

@@ -306,3 +306,34 @@ fn an_unknown_kv_cache_dtype_lists_the_valid_ones() {
         "config.kvCacheDtype: unknown KV cache dtype \"int4\"; valid KV cache dtypes: auto, bf16, fp8"
     );
 }
+
+#[test]
+fn tensorrt_llm_is_refused_on_an_amd_gpu_and_never_searched_there() {
+    let (field, message) = error_with(
+        r#""fleet": { "gpu": "H100-SXM""#,
+        r#""engine": "tensorrt-llm", "fleet": { "gpu": "MI300X""#,
+    );
+    assert_eq!(field, "engine");
+    assert!(message.contains("runs on MI300X (vllm, sglang"), "{message}");
+    let on_mi300x = Scenario::from_json(&SCENARIO.replacen("H100-SXM", "MI300X", 1)).unwrap();
+    let error = predict(
+        &on_mi300x,
+        &Config::from_json(r#"{ "engine": "tensorrt-llm" }"#).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(error.field(), "config.engine");
+    let recommendation = inferplan::advise(&on_mi300x).unwrap();
+    assert!(!recommendation.candidates.is_empty());
+    assert!(
+        recommendation
+            .candidates
+            .iter()
+            .all(|c| c.config.engine != inferplan::domain::ServingEngine::TensorrtLlm),
+        "{:?}",
+        recommendation
+            .candidates
+            .iter()
+            .map(|c| c.config.engine)
+            .collect::<Vec<_>>()
+    );
+}

@@ -19,7 +19,8 @@ const DASH = "—";
 /** Form fields and their URL parameters. */
 const FIELDS = [
   ["use-case", "use"], ["volume", "v"], ["volume-unit", "vu"], ["prompt-tokens", "in"], ["output-tokens", "out"],
-  ["slo-metric", "m"], ["slo-percentile", "p"], ["slo-target", "t"], ["model", "model"], ["gpu", "gpu"],
+  ["slo-metric", "m"], ["slo-percentile", "p"], ["slo-target", "t"],
+  ["slo2-metric", "m2"], ["slo2-percentile", "p2"], ["slo2-target", "t2"], ["model", "model"], ["gpu", "gpu"],
   ["gpu-count", "n"], ["price", "price"], ["burstiness", "b"], ["custom-params", "params"], ["seed", "seed"],
   ["tensor-parallel", "tp"], ["precision", "prec"], ["measured-max-batch", "mb"], ["engine", "eng"],
 ];
@@ -32,11 +33,14 @@ const FIELD_INPUTS = {
   "workload.load.burstiness": "burstiness", "slo": "slo-target", "slo.metric": "slo-metric", "slo.percentile": "slo-percentile",
   "slo.targetMs": "slo-target", "precisions": "precisions", "seed": "seed", "config.precision": "precision",
   "config.tensorParallel": "tensor-parallel", "measured.runs": "measured-files", "measured.config.maxBatch": "measured-max-batch",
-  "engine": "engine",
+  "engine": "engine", "slo2.metric": "slo2-metric", "slo2.percentile": "slo2-percentile", "slo2.targetMs": "slo2-target",
 };
 
 for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
-for (const metric of metrics) $("slo-metric").add(new Option(METRIC_LABELS[metric] ?? metric, metric));
+for (const metric of metrics) {
+  $("slo-metric").add(new Option(METRIC_LABELS[metric] ?? metric, metric));
+  $("slo2-metric").add(new Option(METRIC_LABELS[metric] ?? metric, metric));
+}
 /** The statistics of each latency the details table shows, in its columns' order. */
 const STATISTICS = ["mean", "p50", "p90", "p95", "p99"];
 $("latency-rows").replaceChildren(...metrics.map((metric) => {
@@ -63,16 +67,19 @@ $("precisions").replaceChildren(...precisions.map((precision) => {
   return label;
 }));
 
-/** Fills lengths and the first target from a use case's preset. */
+/** Fills lengths and the targets from a use case's preset (the second target cleared when it has one). */
 function applyPreset(id) {
   const preset = useCases.find((u) => u.id === id);
   if (!preset?.promptTokens) return;
   $("prompt-tokens").value = preset.promptTokens.mean;
   $("output-tokens").value = preset.outputTokens.mean;
-  const slo = preset.slos[0];
-  $("slo-metric").value = slo.metric;
-  $("slo-percentile").value = slo.percentile;
-  $("slo-target").value = slo.targetMs;
+  const [first, second] = preset.slos;
+  $("slo-metric").value = first.metric;
+  $("slo-percentile").value = first.percentile;
+  $("slo-target").value = first.targetMs;
+  $("slo2-metric").value = second?.metric ?? "";
+  $("slo2-percentile").value = second?.percentile ?? "";
+  $("slo2-target").value = second?.targetMs ?? "";
 }
 
 function fromUrl() {
@@ -88,7 +95,8 @@ function fromUrl() {
 
 function toUrl() {
   const params = new URLSearchParams();
-  for (const [id, key] of FIELDS) if ($(id).value !== "") params.set(key, $(id).value);
+  // An empty second metric is kept ("none"), or the preset's would come back on reload.
+  for (const [id, key] of FIELDS) if ($(id).value !== "" || id === "slo2-metric") params.set(key, $(id).value);
   params.set("precs", checkedPrecisions().join(","));
   history.replaceState(null, "", `${location.pathname}?${params}`);
 }
@@ -122,6 +130,12 @@ function scenarioFromForm() {
     seed: number("seed"),
   };
   if ($("engine").value !== "") scenario.engine = $("engine").value;
+  if ($("slo2-metric").value !== "") {
+    const second = { metric: $("slo2-metric").value, targetMs: number("slo2-target") };
+    // A left-out percentile is the core's default (95).
+    if ($("slo2-percentile").value !== "") second.percentile = number("slo2-percentile");
+    scenario.slo = [scenario.slo, second];
+  }
   if ($("price").value !== "") scenario.fleet.pricePerGpuHour = number("price");
   if (measuredRuns.length > 0) {
     scenario.measured = { config: { ...configFromForm(), maxBatch: number("measured-max-batch") }, runs: measuredRuns };
@@ -154,7 +168,8 @@ function showFieldError(inputId, message) {
 }
 
 function showError(error) {
-  const path = error.field ?? "";
+  // The second target's errors go beside its own inputs.
+  const path = (error.field ?? "").replace(/^slo\[1\]\.(metric|percentile|targetMs)$/, (_, key) => `slo2.${key}`);
   const inputId = FIELD_INPUTS[path] ?? FIELD_INPUTS[path.replace(/\[\d+\]/g, "")] ?? FIELD_INPUTS[path.split(".").slice(0, 2).join(".")];
   if (inputId) showFieldError(inputId, error.message);
   $("error").textContent = error.message;

@@ -107,8 +107,13 @@ fn round_sig(value: f64) -> String {
     }
 }
 
+/// "45%"; a share that rounds to nothing but is not nothing is "<1%".
 fn percent(fraction: f64) -> String {
-    format!("{:.0}%", fraction * 100.0)
+    if fraction > 0.0 && fraction < 0.005 {
+        "<1%".to_string()
+    } else {
+        format!("{:.0}%", fraction * 100.0)
+    }
 }
 
 /// "1 GPU", "8 GPUs".
@@ -117,6 +122,15 @@ fn gpu_count_words(gpus: u32) -> String {
         "1 GPU".to_string()
     } else {
         format!("{gpus} GPUs")
+    }
+}
+
+/// Where a deployment runs: "on 4 of the 8 GPUs", "on all 8 GPUs", "on the 1 GPU".
+pub fn gpus_of_the_fleet(gpus: u32, fleet_gpus: u32) -> String {
+    match (gpus, fleet_gpus) {
+        (1, 1) => "on the 1 GPU".to_string(),
+        (used, fleet) if used == fleet => format!("on all {fleet} GPUs"),
+        (used, fleet) => format!("on {used} of the {fleet} GPUs"),
     }
 }
 
@@ -204,7 +218,7 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             reasons.extend(fixes.iter().map(|fix| capacity_fix_words(scenario, c.required, fix)))
         }
     }
-    let on_gpus = format!("on {gpus} of the {} GPUs", scenario.gpu_count);
+    let on_gpus = gpus_of_the_fleet(gpus, scenario.gpu_count);
     let summary = match verdict {
         Verdict::LatencyFirst => {
             reasons.push(if search::slack_of(scenario, c.candidates, c.binding) < TIGHT_SLACK {
@@ -255,6 +269,8 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             latency_words(slo.target_ms)
         ),
         Verdict::InfeasibleCapacity => {
+            // Capacity is where every target holds, so the summary names them all.
+            let all_targets = scenario.slos.iter().map(describe_slo).collect::<Vec<_>>().join(" and ");
             let needed = match c.needed {
                 Some((gpus, _)) => format!("; about {} would", gpu_count_words(gpus)),
                 None => String::new(),
@@ -269,17 +285,17 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
                 )
             } else if c.missed_in_full {
                 format!(
-                    "Infeasible on capacity: at {target} the {fleet} are at the edge of the required {}: the full simulation misses a target{needed}.",
+                    "Infeasible on capacity: at {all_targets} the {fleet} are at the edge of the required {}: the full simulation misses a target{needed}.",
                     level_words(scenario, c.required)
                 )
             } else if matches!(scenario.load, LoadKind::Offline { .. }) {
                 format!(
-                    "Infeasible on capacity: the {fleet} cannot finish {} within {target}{needed}.",
+                    "Infeasible on capacity: the {fleet} cannot finish {} within {all_targets}{needed}.",
                     level_words(scenario, c.required)
                 )
             } else {
                 format!(
-                    "Infeasible on capacity: at {target} the {fleet} serve at most {}, less than the required {}{needed}.",
+                    "Infeasible on capacity: at {all_targets} the {fleet} serve at most {}, less than the required {}{needed}.",
                     level_words(scenario, c.best_capacity),
                     level_words(scenario, c.required)
                 )
@@ -504,9 +520,10 @@ fn latency_fix_words(scenario: &ResolvedScenario, slo: &SloTarget, fix: &Latency
                 .map(|(id, ms)| format!("{id} ({})", latency_words(*ms)))
                 .collect();
             format!(
-                "Another GPU: {} x {} meets the target.",
+                "Another GPU: {} x {} {} the target.",
                 scenario.gpu_count,
-                listed.join(", ")
+                listed.join(", "),
+                if listed.len() == 1 { "meets" } else { "each meet" }
             )
         }
         LatencyFix::FastestOtherGpu { gpu, ms } => format!(
@@ -531,16 +548,16 @@ fn capacity_fix_words(scenario: &ResolvedScenario, required: f64, fix: &Capacity
             level_words(scenario, required),
             percent(HEADROOM - 1.0)
         ),
-        CapacityFix::RelaxedTarget(slo) => format!(
+        CapacityFix::RelaxedTargets(slos) => format!(
             "A relaxed target: this fleet meets {} at the required load.",
-            describe_slo(slo)
+            slos.iter().map(describe_slo).collect::<Vec<_>>().join(" and ")
         ),
         CapacityFix::NoRelaxedTarget {
             requests_per_second,
             deployment,
         } => format!(
-            "No relaxed target helps: the fleet serves at most {} ({}) even with no latency target.",
-            level_words(scenario, *requests_per_second),
+            "No relaxed target helps: the fleet completes at most {} requests/s ({}) even with no latency target.",
+            round_sig(*requests_per_second),
             describe(deployment)
         ),
     }

@@ -32,8 +32,9 @@ pub enum LatencyFix {
 pub enum CapacityFix {
     /// The fewest GPUs that would: `deployment` (its replicas x its tensor parallelism).
     MoreGpus { deployment: Deployment },
-    /// A target this fleet meets at the required load.
-    RelaxedTarget(SloTarget),
+    /// The targets this fleet meets at the required load: each one it misses, relaxed to what
+    /// it achieves.
+    RelaxedTargets(Vec<SloTarget>),
     /// The fleet cannot serve the load at any target: what it completes, and on what.
     NoRelaxedTarget {
         requests_per_second: f64,
@@ -179,18 +180,34 @@ fn longest_prompt_meeting(
 pub fn capacity_fixes(
     scenario: &ResolvedScenario,
     chosen: &Prediction,
-    binding: usize,
     needed: Option<(u32, Deployment)>,
 ) -> Vec<CapacityFix> {
     let mut fixes = Vec::new();
     if let Some((_, deployment)) = needed {
         fixes.push(CapacityFix::MoreGpus { deployment });
     }
-    match chosen.slos[binding].achieved_ms {
-        Some(achieved) if !chosen.fell_behind() => fixes.push(CapacityFix::RelaxedTarget(SloTarget {
-            target_ms: achieved.ceil(),
-            ..scenario.slos[binding]
-        })),
+    let missed: Vec<(usize, Option<f64>)> = chosen
+        .slos
+        .iter()
+        .enumerate()
+        .filter(|(_, check)| !check.met)
+        .map(|(index, check)| (index, check.achieved_ms))
+        .collect();
+    let relaxed: Option<Vec<SloTarget>> = missed
+        .iter()
+        .map(|&(index, achieved)| {
+            achieved.map(|ms| SloTarget {
+                target_ms: ms.ceil(),
+                ..scenario.slos[index]
+            })
+        })
+        .collect();
+    match relaxed {
+        Some(targets) if !chosen.fell_behind() && !targets.is_empty() => {
+            fixes.push(CapacityFix::RelaxedTargets(targets))
+        }
+        // Every target met at the load: the deployment is at the edge, nothing to relax.
+        Some(_) if !chosen.fell_behind() => {}
         _ => fixes.push(CapacityFix::NoRelaxedTarget {
             requests_per_second: chosen.requests_per_second,
             deployment: chosen.config,

@@ -7,6 +7,7 @@
 
 mod curves;
 mod explain;
+pub use explain::gpus_of_the_fleet;
 mod fixes;
 mod pick;
 mod search;
@@ -139,11 +140,14 @@ fn advise_resolved(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32,
         }
         Verdict::InfeasibleCapacity => Pick::whole_fleet(&candidates, pick::most_capacity(&candidates)),
     };
+    // What a node of this GPU would do, asked at most once (a fleet smaller than a node only).
+    let mut node = None;
+    let mut node_answer = || node.get_or_insert_with(|| on_a_node(scenario)).clone();
     // A target the fleet misses with requests alone may be met by a larger tensor-parallel
     // group: then more GPUs fix it, and the verdict is on capacity.
     if screened_verdict == Verdict::InfeasibleLatency {
         if let Some((_, Some(node_needed))) =
-            on_a_node(scenario).filter(|(node, _)| node.verdict != Verdict::InfeasibleLatency)
+            node_answer().filter(|(node, _)| node.verdict != Verdict::InfeasibleLatency)
         {
             screened_verdict = Verdict::InfeasibleCapacity;
             needed = Some(node_needed);
@@ -151,15 +155,22 @@ fn advise_resolved(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32,
     }
     let settled = settle(scenario, &candidates, screened_verdict, first_pick, binding);
     let (verdict, chosen_pick, prediction) = (settled.verdict, settled.pick, settled.prediction);
+    if verdict == Verdict::InfeasibleCapacity {
+        // A larger tensor-parallel group than the fleet holds may need fewer GPUs in all.
+        if let Some((_, Some(node_needed))) = node_answer() {
+            if needed.is_none_or(|(gpus, _)| node_needed.0 < gpus) {
+                needed = Some(node_needed);
+            }
+        }
+        needed = needed.map(|(gpus, deployment)| more_than_the_fleet(scenario, gpus, deployment));
+    }
     let chosen = &candidates[chosen_pick.index];
     let alternatives = match verdict {
         Verdict::InfeasibleLatency => {
             let best = fixes::best_latency_candidate(&candidates, binding).unwrap_or(chosen);
             Alternatives::Latency(fixes::latency_fixes(scenario, best.deployment, binding))
         }
-        Verdict::InfeasibleCapacity => {
-            Alternatives::Capacity(fixes::capacity_fixes(scenario, &prediction, binding, needed))
-        }
+        Verdict::InfeasibleCapacity => Alternatives::Capacity(fixes::capacity_fixes(scenario, &prediction, needed)),
         _ => Alternatives::None,
     };
     let context = Context {
@@ -200,6 +211,17 @@ fn advise_resolved(scenario: &ResolvedScenario) -> (Recommendation, Option<(u32,
         prediction,
     };
     (recommendation, needed)
+}
+
+/// The GPUs a load needs, when the fleet's own full simulation missed a target: more than the
+/// fleet has, whatever the screening estimated (at least one replica more than it holds).
+fn more_than_the_fleet(scenario: &ResolvedScenario, gpus: u32, deployment: Deployment) -> (u32, Deployment) {
+    if gpus > scenario.gpu_count {
+        return (gpus, deployment);
+    }
+    let replicas = scenario.gpu_count / deployment.tensor_parallel + 1;
+    let deployment = Deployment { replicas, ..deployment };
+    (deployment.gpus(), deployment)
 }
 
 /// What a whole node of the fleet's GPU would do, when the fleet is smaller than one: the

@@ -119,14 +119,19 @@ impl Candidate {
     }
 }
 
-/// The engines `advise` compares: the scenario's when it names one. SGLang is modelled as vLLM
-/// with a smaller share of memory and the same scheduler, so it never serves more than vLLM
-/// here: it is deployed only when the scenario names it.
+/// The engines `advise` compares: the scenario's when it names one, and only those that run on
+/// the GPU (TensorRT-LLM on NVIDIA's). SGLang is modelled as vLLM with a smaller share of
+/// memory and the same scheduler, so it never serves more than vLLM here: it is deployed only
+/// when the scenario names it.
 pub fn engines(scenario: &ResolvedScenario) -> Vec<ServingEngine> {
-    match scenario.engine {
+    let engines = match scenario.engine {
         Some(engine) => vec![engine],
         None => vec![ServingEngine::Vllm, ServingEngine::TensorrtLlm],
-    }
+    };
+    engines
+        .into_iter()
+        .filter(|&engine| scenario.gpu.runs(engine))
+        .collect()
 }
 
 /// Whether `precision` is never faster than `other` on this GPU and engine: no fewer bytes per
@@ -210,9 +215,11 @@ fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deploy
             .any(|(slo, ms)| (!gaps_only || slo.metric.is_gap()) && *ms > slo.target_ms)
     };
     let mut variants = Vec::new();
+    // Decodes take one token of the budget each: at most half of it, so that prefill chunks
+    // always have room (a batch limit equal to the budget would starve them).
     let with_budget = |budget: u32| Deployment {
         max_batched_tokens: budget,
-        max_batch: base.max_batch.min(budget),
+        max_batch: base.max_batch.min(budget / 2),
         ..*base
     };
     if let Some(gap_target_ms) = scenario

@@ -2,7 +2,7 @@
 //! datasheets; the `source` of each entry says where it was read. Each GPU belongs to a family,
 //! which decides the calibration factors it runs with (`perf::Calibration::for_gpu`).
 
-use crate::domain::Precision;
+use crate::domain::{Precision, ServingEngine};
 use crate::error::{check, Error};
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,33 @@ impl GpuSpec {
 
     pub fn supports(&self, precision: Precision) -> bool {
         self.peak_flops(precision).is_some()
+    }
+
+    /// Whether `engine` runs on this GPU: TensorRT-LLM is built on CUDA and runs on NVIDIA GPUs
+    /// only, so not on an AMD family (a custom GPU names no family and is taken at its word).
+    pub fn runs(&self, engine: ServingEngine) -> bool {
+        engine != ServingEngine::TensorrtLlm || self.family != Some(GpuFamily::Cdna3)
+    }
+
+    /// An error for `engine` given in `field` when it does not run here; `Ok` when it does.
+    pub fn check_runs(&self, field: &str, engine: ServingEngine) -> Result<(), Error> {
+        if self.runs(engine) {
+            return Ok(());
+        }
+        let engines: Vec<&str> = ServingEngine::ALL
+            .into_iter()
+            .filter(|&e| self.runs(e))
+            .map(ServingEngine::id)
+            .collect();
+        Err(Error::invalid(
+            field,
+            format!(
+                "an engine that runs on {} ({}; TensorRT-LLM runs on NVIDIA GPUs only)",
+                self.id,
+                engines.join(", ")
+            ),
+            engine.id(),
+        ))
     }
 
     pub fn supported_precisions(&self) -> Vec<Precision> {

@@ -38,7 +38,11 @@ impl Config {
         };
         let engine = match &self.engine {
             None => scenario.engine.unwrap_or(ServingEngine::DEFAULT),
-            Some(id) => ServingEngine::parse("config.engine", id)?,
+            Some(id) => {
+                let engine = ServingEngine::parse("config.engine", id)?;
+                scenario.gpu.check_runs("config.engine", engine)?;
+                engine
+            }
         };
         let defaults = Deployment::with_engine_defaults(engine, 1, 1, precision);
         let kv_cache_dtype = match &self.kv_cache_dtype {

@@ -148,6 +148,9 @@ impl Scenario {
             .as_deref()
             .map(|id| ServingEngine::parse("engine", id))
             .transpose()?;
+        if let Some(engine) = engine {
+            gpu.check_runs("engine", engine)?;
+        }
         let seed = match self.seed {
             None => 1,
             Some(seed) if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= MAX_SEED => seed as u64,

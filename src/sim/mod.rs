@@ -229,10 +229,16 @@ fn run<'a>(
     let (issued, measured, whole_run) = match traffic.arrivals {
         Arrivals::Offline => (total, (0, total), true),
         Arrivals::Open { .. } | Arrivals::Closed { .. } => {
+            let most_skipped = (total as f64 * 0.45).floor() as usize;
             let skipped = (total as f64 * traffic.warm_up_fraction.clamp(0.0, 0.45)).floor() as usize;
-            let issued = match traffic.arrivals {
-                Arrivals::Closed { concurrency } => (concurrency as usize).clamp(1, total),
-                _ => total,
+            let (issued, skipped) = match traffic.arrivals {
+                // Every user's first request arrives at once at the start, a burst no steady
+                // state has: the warm-up leaves out at least those.
+                Arrivals::Closed { concurrency } => {
+                    let users = (concurrency as usize).clamp(1, total);
+                    (users, skipped.max(users).min(most_skipped))
+                }
+                _ => (total, skipped),
             };
             (issued, (skipped, total - skipped), false)
         }

@@ -52,7 +52,9 @@ test("the default page answers first: verdict, summary, recommendation, targets,
   assert.ok(["latency-first", "throughput-first", "balanced"].includes(await verdict()));
   assert.match(await text("#summary"), /first|Balanced/);
   assert.match(await text("#recommended"), /^Recommended: TP\d/);
+  // Both of the chat preset's targets, as the CLI's --use-case chat uses them.
   assert.match(await text("#target-rows"), /p95 TTFT/);
+  assert.match(await text("#target-rows"), /p95 TPOT/);
   assert.match(await text("#cost"), /per million output tokens/);
   assert.ok((await page.$$("#reasons li")).length >= 3);
   assert.ok((await page.$$("#tradeoff-chart svg .point")).length >= 3, "a point per candidate");
@@ -105,6 +107,17 @@ test("a chosen engine fixes the recommendation's engine, the link and the comman
   assert.match(await text("#reasons"), /--max-num-batched-tokens|--kv-cache-dtype|vllm/);
   await answered(() => page.selectOption("#engine", ""));
   assert.doesNotMatch(page.url(), /eng=/);
+});
+
+test("the second target can be dropped, and its errors show beside it", async () => {
+  await answered(() => page.fill("#slo2-target", "-1"));
+  assert.match(await text("#slo2-target-error"), /^slo\[1\]\.targetMs must be a positive number/);
+  await answered(() => page.selectOption("#slo2-metric", ""));
+  assert.doesNotMatch(await text("#target-rows"), /TPOT/);
+  assert.match(page.url(), /m2=&/);
+  await answered(() => page.selectOption("#slo2-metric", "tpot"));
+  await answered(() => page.fill("#slo2-target", "50"));
+  assert.match(await text("#target-rows"), /p95 TPOT/);
 });
 
 test("an invalid value shows its error beside the field and the rest keeps working", async () => {
