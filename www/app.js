@@ -33,7 +33,8 @@ const FIELD_INPUTS = {
   "workload.load.burstiness": "burstiness", "slo": "slo-target", "slo.metric": "slo-metric", "slo.percentile": "slo-percentile",
   "slo.targetMs": "slo-target", "precisions": "precisions", "seed": "seed", "config.precision": "precision",
   "config.tensorParallel": "tensor-parallel", "measured.runs": "measured-files", "measured.config.maxBatch": "measured-max-batch",
-  "engine": "engine", "slo2.metric": "slo2-metric", "slo2.percentile": "slo2-percentile", "slo2.targetMs": "slo2-target",
+  // The second target's errors go beside its own inputs (the first's, like a single target's, by the path without its index).
+  "engine": "engine", "slo[1].metric": "slo2-metric", "slo[1].percentile": "slo2-percentile", "slo[1].targetMs": "slo2-target",
 };
 
 for (const useCase of useCases) $("use-case").add(new Option(useCase.id, useCase.id));
@@ -168,8 +169,7 @@ function showFieldError(inputId, message) {
 }
 
 function showError(error) {
-  // The second target's errors go beside its own inputs.
-  const path = (error.field ?? "").replace(/^slo\[1\]\.(metric|percentile|targetMs)$/, (_, key) => `slo2.${key}`);
+  const path = error.field ?? "";
   const inputId = FIELD_INPUTS[path] ?? FIELD_INPUTS[path.replace(/\[\d+\]/g, "")] ?? FIELD_INPUTS[path.split(".").slice(0, 2).join(".")];
   if (inputId) showFieldError(inputId, error.message);
   $("error").textContent = error.message;

@@ -19,9 +19,11 @@ export const METRIC_LABELS = {
   e2e: "end-to-end",
 };
 
+/** "1 GPU", "8 GPUs". */
+const gpuCount = (gpus) => (gpus === 1 ? "1 GPU" : `${gpus} GPUs`);
+
 /** " (8 GPUs)", " (6 GPUs, 2 idle)", or nothing when the count is not given. */
-const onGpus = (gpus, idle = 0) =>
-  gpus === undefined ? "" : ` (${gpus === 1 ? "1 GPU" : `${gpus} GPUs`}${idle > 0 ? `, ${idle} idle` : ""})`;
+const onGpus = (gpus, idle = 0) => (gpus === undefined ? "" : ` (${gpuCount(gpus)}${idle > 0 ? `, ${idle} idle` : ""})`);
 
 /**
  * A deployment in short, as the advisor's own summaries and reasons name it:
@@ -54,7 +56,7 @@ export function describePrediction(prediction) {
 export function describeNeed(recommendation, headroom) {
   const gpus = recommendation.gpusNeeded;
   if (!(gpus > 0)) return "";
-  return `the load needs ${gpus === 1 ? "1 GPU" : `${gpus} GPUs`} with ${formatNumber((headroom - 1) * 100)}% headroom`;
+  return `the load needs ${gpuCount(gpus)} with ${formatNumber((headroom - 1) * 100)}% headroom`;
 }
 
 /** What a calibration report says: "16 measured observations: median error 4.1% (built-in factors: 10.4%)". */

@@ -207,13 +207,12 @@ pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Searched> {
 /// prefill), and when they miss any target no batch limit does.
 fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deployment> {
     let base = &searched.deployment;
-    let missed_alone = |gaps_only: bool| {
-        scenario
-            .slos
-            .iter()
-            .zip(&searched.unloaded_ms)
-            .any(|(slo, ms)| (!gaps_only || slo.metric.is_gap()) && *ms > slo.target_ms)
-    };
+    let misses_alone = !alone_within_targets(&searched.unloaded_ms, &scenario.slos);
+    let misses_a_gap_alone = scenario
+        .slos
+        .iter()
+        .zip(&searched.unloaded_ms)
+        .any(|(slo, ms)| slo.metric.is_gap() && *ms > slo.target_ms);
     let mut variants = Vec::new();
     // Decodes take one token of the budget each: at most half of it, so that prefill chunks
     // always have room (a batch limit equal to the budget would starve them).
@@ -228,7 +227,7 @@ fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deploy
         .filter(|slo| slo.metric.is_gap())
         .map(|slo| slo.target_ms)
         .reduce(f64::min)
-        .filter(|_| !missed_alone(true))
+        .filter(|_| !misses_a_gap_alone)
     {
         let mut budgets = GAP_TOKEN_BUDGETS.to_vec();
         let cost = CostModel::new(&scenario.model, &scenario.gpu, base, scenario.calibration());
@@ -270,7 +269,7 @@ fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deploy
         });
     }
     let held = held_by_kv.min(held_by_budget).min(f64::from(MAX_SEARCHED_BATCH));
-    if held >= f64::from(2 * base.max_batch) && !missed_alone(false) {
+    if held >= f64::from(2 * base.max_batch) && !misses_alone {
         let larger = 1u32 << (held.log2().floor() as u32);
         variants.push(Deployment {
             max_batch: larger,
@@ -334,26 +333,27 @@ pub fn screen(scenario: &ResolvedScenario, deployment: &Deployment, requests_per
 }
 
 /// Evaluates one deployment: the prediction at the required load and the replica capacity.
-pub fn evaluate(scenario: &ResolvedScenario, searched: Searched) -> Candidate {
-    let Searched {
+pub fn evaluate(
+    scenario: &ResolvedScenario,
+    Searched {
         deployment,
         unloaded_ms,
-    } = searched;
-    let deployment = &deployment;
-    let at_load = screen(scenario, deployment, SCREENING_REQUESTS);
+    }: Searched,
+) -> Candidate {
+    let at_load = screen(scenario, &deployment, SCREENING_REQUESTS);
     let replica_capacity = if alone_within_targets(&unloaded_ms, &scenario.slos) {
         replica_capacity(
             scenario,
             &Deployment {
                 replicas: 1,
-                ..*deployment
+                ..deployment
             },
         )
     } else {
         0.0
     };
     Candidate {
-        deployment: *deployment,
+        deployment,
         unloaded_ms,
         at_load,
         replica_capacity,

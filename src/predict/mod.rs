@@ -8,8 +8,8 @@ mod traffic;
 
 pub use samples::{slo_attainment, slo_checks, LatencySamples, SloCheck};
 pub use traffic::{
-    replica_traffic, ReplicaTraffic, MAX_SIMULATED_OUTPUT_TOKENS, MAX_SIMULATED_REQUESTS,
-    MIN_REQUESTS_PER_CLOSED_LOOP_USER, MIN_SIMULATED_REQUESTS, ONLINE_SIMULATED_REQUESTS,
+    replica_traffic, ReplicaTraffic, MAX_SIMULATED_OUTPUT_TOKENS, MAX_SIMULATED_REQUESTS, MIN_SIMULATED_REQUESTS,
+    ONLINE_SIMULATED_REQUESTS,
 };
 
 use crate::calibrate::prepare;
@@ -255,17 +255,10 @@ fn simulate(
     stop_when_missed: bool,
 ) -> SimulatedRun {
     let traffic = replica_traffic(scenario, deployment.replicas);
-    let requests = match (traffic.arrivals, size) {
-        (Arrivals::Offline, _) | (_, SimulationSize::Full) => traffic.requests,
-        (_, SimulationSize::Screening { requests_per_replica }) => {
-            // A closed loop's users each cycle a few times, so its starting burst is warm-up.
-            let cycles = match traffic.arrivals {
-                Arrivals::Closed { concurrency } => concurrency.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER),
-                _ => 0,
-            };
-            requests_per_replica
-                .max(cycles)
-                .clamp(MIN_SIMULATED_REQUESTS, traffic.requests.max(MIN_SIMULATED_REQUESTS))
+    let requests = match size {
+        SimulationSize::Full => traffic.requests,
+        SimulationSize::Screening { requests_per_replica } => {
+            requests_per_replica.clamp(traffic.fewest_requests, traffic.requests.max(traffic.fewest_requests))
         }
     };
     let settings = sim::Settings {

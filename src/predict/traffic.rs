@@ -27,6 +27,9 @@ pub struct ReplicaTraffic {
     pub arrivals: Arrivals,
     /// Requests to simulate.
     pub requests: u32,
+    /// The fewest a shorter (screening) simulation of this traffic may run: a closed loop's
+    /// users each cycle a few times, so that its starting burst is warm-up.
+    pub fewest_requests: u32,
     /// How many replicas' worth of load the simulated one stands for: the replicas, or fewer
     /// when a closed loop's users do not fill them all.
     pub replica_scale: f64,
@@ -52,6 +55,7 @@ pub fn replica_traffic(scenario: &ResolvedScenario, replicas: u32) -> ReplicaTra
                 arrival_cv,
             },
             requests: bounded(ONLINE_SIMULATED_REQUESTS),
+            fewest_requests: MIN_SIMULATED_REQUESTS,
             replica_scale: f64::from(replicas),
         },
         LoadKind::Closed { concurrency } => {
@@ -59,20 +63,27 @@ pub fn replica_traffic(scenario: &ResolvedScenario, replicas: u32) -> ReplicaTra
             // throughput scales by the users in all over the users it simulated.
             let users = concurrency.div_ceil(replicas);
             // Every user cycles several times, whatever the token cap.
+            let cycles = users.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER);
             let requests = bounded(ONLINE_SIMULATED_REQUESTS.max(users.saturating_mul(REQUESTS_PER_CLOSED_LOOP_USER)))
-                .max(users.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER))
-                .min(MAX_SIMULATED_REQUESTS.max(users.saturating_mul(MIN_REQUESTS_PER_CLOSED_LOOP_USER)));
+                .max(cycles)
+                .min(MAX_SIMULATED_REQUESTS.max(cycles));
             ReplicaTraffic {
                 arrivals: Arrivals::Closed { concurrency: users },
                 requests,
+                fewest_requests: cycles.max(MIN_SIMULATED_REQUESTS),
                 replica_scale: f64::from(concurrency) / f64::from(users),
             }
         }
         // An offline batch is its requests: no minimum; the cap may simulate a part of it.
-        LoadKind::Offline { requests } => ReplicaTraffic {
-            arrivals: Arrivals::Offline,
-            requests: requests.div_ceil(replicas).min(affordable).min(MAX_SIMULATED_REQUESTS),
-            replica_scale: f64::from(replicas),
-        },
+        LoadKind::Offline { requests } => {
+            let requests = requests.div_ceil(replicas).min(affordable).min(MAX_SIMULATED_REQUESTS);
+            ReplicaTraffic {
+                arrivals: Arrivals::Offline,
+                requests,
+                // A batch is simulated whole, screening or not.
+                fewest_requests: requests,
+                replica_scale: f64::from(replicas),
+            }
+        }
     }
 }

@@ -257,11 +257,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             && next_arrival_s > self.now_s
             && (!optimistic || self.decode_context_tokens + self.decoding <= self.settings.kv_capacity_tokens)
         {
-            let mut batch = Batch::default();
-            batch.add_decode(
-                self.decoding as f64,
-                (self.decode_context_tokens + self.decoding) as f64,
-            );
+            let batch = self.decode_batch();
             let duration_s = (self.step_time_s)(&batch);
             self.now_s += duration_s;
             self.iteration += 1;
@@ -273,6 +269,17 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             self.decode_context_tokens += self.decoding;
         }
         self.iteration - start
+    }
+
+    /// The batch of this iteration's decodes: every decoding sequence, one token each, over its
+    /// context and the token it adds.
+    fn decode_batch(&self) -> Batch {
+        let mut batch = Batch::default();
+        batch.add_decode(
+            self.decoding as f64,
+            (self.decode_context_tokens + self.decoding) as f64,
+        );
+        batch
     }
 
     /// Moves arrived requests to the queue; returns how many were refused (too long for the cache).
@@ -323,7 +330,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
     fn preempt_newest(&mut self) -> bool {
         while let Some(id) = self.running_order.pop() {
             let request = &mut self.requests[id as usize];
-            let discarded = match request.phase {
+            let freed_tokens = match request.phase {
                 Phase::Decoding => {
                     let decoded_since_join = self.iteration - request.join_iteration;
                     request.generated += decoded_since_join as u32;
@@ -351,8 +358,8 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             request.epoch += 1;
             request.prefill_target = request.prompt_tokens + request.generated;
             request.prefilled = 0;
-            request.cached = discarded as u32;
-            self.cached_tokens += discarded;
+            request.cached = freed_tokens as u32;
+            self.cached_tokens += freed_tokens;
             self.cached_order.push_back((id, request.epoch));
             self.running -= 1;
             self.waiting.push_front(id);
@@ -435,11 +442,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         if self.decoding == 0 && self.chunks.is_empty() {
             return None;
         }
-        let mut batch = Batch::default();
-        batch.add_decode(
-            self.decoding as f64,
-            (self.decode_context_tokens + self.decoding) as f64,
-        );
+        let mut batch = self.decode_batch();
         for &(id, chunk) in &self.chunks {
             let request = &self.requests[id as usize];
             let completes = request.prefilled + chunk == request.prefill_target;
