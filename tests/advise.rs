@@ -328,3 +328,26 @@ fn a_closed_loop_is_judged_in_its_steady_state() {
     assert!(answer.slo_capacity >= 500.0, "{}", answer.slo_capacity);
     assert_ne!(answer.verdict, Verdict::InfeasibleCapacity, "{}", answer.summary);
 }
+
+#[test]
+fn the_reason_for_a_token_budget_matches_its_direction() {
+    // 60,000-token prompts under a 3 s TTFT target: a budget above the default prefills them
+    // in fewer iterations, and the words must not call that a smaller chunk.
+    let answer = answer(
+        r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "H100-SXM", "count": 2 },
+             "slo": { "metric": "ttft", "targetMs": 3000 },
+             "workload": { "promptTokens": 60000, "outputTokens": 200, "load": { "requestsPerSecond": 0.2 } } }"#,
+    );
+    let budget = answer.prediction.config.max_batched_tokens;
+    assert!(budget > 8192, "{:?}", answer.prediction.config);
+    let run_it = answer
+        .reasons
+        .iter()
+        .find(|r| r.starts_with("Run it on"))
+        .unwrap_or_else(|| panic!("{:#?}", answer.reasons));
+    assert!(
+        run_it.contains(&format!(" {budget} (long prompts prefill in fewer, fuller iterations)")),
+        "{run_it}"
+    );
+    assert!(!run_it.contains("smaller prefill chunks"), "{run_it}");
+}

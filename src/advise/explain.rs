@@ -379,9 +379,14 @@ fn engine_words(c: &Context) -> Vec<String> {
     let mut settings = Vec::new();
     if config.max_batched_tokens != defaults.max_batched_tokens {
         settings.push(format!(
-            "{} {} (smaller prefill chunks stall the decodes less)",
+            "{} {} ({})",
             engine.max_batched_tokens_flag(),
-            config.max_batched_tokens
+            config.max_batched_tokens,
+            if config.max_batched_tokens < defaults.max_batched_tokens {
+                "smaller prefill chunks stall the decodes less"
+            } else {
+                "long prompts prefill in fewer, fuller iterations"
+            }
         ));
     }
     if config.max_batch != defaults.max_batch {
