@@ -81,11 +81,12 @@ test-fuzz: setup-fuzz ## each fuzz target for 15 seconds
 fuzz: setup-fuzz ## each fuzz target for ten minutes
 	$(call fuzz-run,600)
 
-calibrate: ## refit the cost model's factors on data/calibration.csv into src/perf/fitted.rs (about half a minute)
+calibrate: ## refit the cost model's factors and error bands on data/*.csv into src/perf/fitted.rs (about three minutes)
 	$(TOOL) calibrate > src/perf/fitted.rs.new
 	mv src/perf/fitted.rs.new src/perf/fitted.rs
+	rustfmt --edition 2021 src/perf/fitted.rs
 
-accuracy: ## error against data/calibration.csv, in-sample and cross-validated (about two minutes)
+accuracy: ## error against data/*.csv, in-sample and cross-validated by GPU, model, family and engine, and the error bands' coverage (about four minutes)
 	$(TOOL) accuracy
 
 bench: build ## speed natively and in wasm under Node

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { advise, calibrate, catalog, importBenchmark, predict, version } from "./index.js";
 import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web/flags.js";
 import { formatDuration, formatMs, formatNumber } from "./web/format.js";
-import { describeCalibration, describeNeed, describePrediction, VERDICT_HEADLINES } from "./web/words.js";
+import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, VERDICT_HEADLINES } from "./web/words.js";
 
 const { benchmarkFormats, defaultPrecisions, engines, headroom, kvCacheDtypes, precisions, useCases } = catalog();
 
@@ -182,10 +182,10 @@ function withProgress(message, call) {
 }
 
 function latencyTable(prediction) {
-  const rows = [["", "mean", "p50", "p90", "p95", "p99"]];
-  for (const [label, key] of [["TTFT", "ttftMs"], ["TPOT", "tpotMs"], ["ITL", "itlMs"], ["E2E", "e2eMs"]]) {
-    const summary = prediction[key];
-    rows.push([label, ...["mean", "p50", "p90", "p95", "p99"].map((s) => (summary ? formatMs(summary[s]) : "-"))]);
+  const rows = [["", "mean", "p50", "p90", "p95", "p99", "±"]];
+  for (const [label, metric] of [["TTFT", "ttft"], ["TPOT", "tpot"], ["ITL", "itl"], ["E2E", "e2e"]]) {
+    const summary = prediction[`${metric}Ms`];
+    rows.push([label, ...["mean", "p50", "p90", "p95", "p99"].map((s) => (summary ? formatMs(summary[s]) : "-")), summary ? bandText(prediction, metric) : "-"]);
   }
   return rows.map((row) => `  ${row[0].padEnd(5)}${row.slice(1).map((cell) => cell.padStart(9)).join("")}`).join("\n");
 }
@@ -195,8 +195,9 @@ function printPrediction(prediction) {
   for (const reason of prediction.reasons) console.log(`  - ${reason}`);
   console.log(`Latency (ms):\n${latencyTable(prediction)}`);
   for (const check of prediction.slos) {
-    console.log(`  target p${check.percentile} ${check.metric} <= ${formatNumber(check.targetMs)} ms: ${formatMs(check.achievedMs)} ms, ${check.met ? "met" : "missed"}`);
+    console.log(`  target p${check.percentile} ${check.metric} <= ${formatNumber(check.targetMs)} ms: ${formatMs(check.achievedMs)} ms ${bandText(prediction, check.metric)}, ${checkStatusText(check)}`);
   }
+  console.log(describeErrorBand(prediction.errorBand));
   console.log(`Throughput: ${formatNumber(prediction.requestsPerSecond, 2)} requests/s, ${formatNumber(prediction.outputTokensPerSecond)} output tokens/s ` +
     `(${formatNumber(prediction.outputTokensPerSecondPerGpu)} per GPU)` +
     (prediction.costPerMillionOutputTokens !== undefined ? `, $${formatNumber(prediction.costPerMillionOutputTokens, 2)} per million output tokens` : ""));
@@ -215,6 +216,7 @@ function printRecommendation(recommendation) {
   const need = describeNeed(recommendation, headroom);
   console.log(`\nRecommended: ${describePrediction(recommendation.prediction)}${need ? `; ${need}` : ""}`);
   console.log(`Latency at the required load (ms):\n${latencyTable(recommendation.prediction)}`);
+  console.log(describeErrorBand(recommendation.prediction.errorBand));
   console.log("\nReasons:");
   for (const reason of recommendation.reasons) console.log(`  - ${reason}`);
 }

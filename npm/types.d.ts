@@ -193,6 +193,10 @@ export interface Calibration {
   allreduceLatencyUs: number;
   interconnectEfficiency: number;
   stepOverheadMs: number;
+  /** Per model layer per iteration, µs; 0 when left out. */
+  layerOverheadUs?: number;
+  /** Share of the shorter of memory and compute time not hidden by the longer, in [0, 1]; 0 when left out. */
+  unoverlappedFraction?: number;
 }
 
 /** Mean and percentiles (linear interpolation, numpy's default), in ms. */
@@ -209,7 +213,24 @@ export interface SloCheck {
   percentile: number;
   targetMs: number;
   achievedMs: number | null;
+  /** `[achieved / (1 + r), achieved × (1 + r)]` with r the metric's `errorBand`; null when nothing ran. */
+  bandMs: [number, number] | null;
   met: boolean;
+  /** `at-risk` when the band straddles the target. */
+  status: "meets" | "at-risk" | "misses";
+}
+
+/** How far off a prediction may be: each r puts the measured value in [predicted / (1 + r), predicted × (1 + r)] with probability `coverage`. */
+export interface ErrorBand {
+  coverage: number;
+  throughput: number;
+  ttft: number;
+  tpot: number;
+  itl: number;
+  e2e: number;
+  /** calibrated: fitted on data of this GPU family, engine and precision; extrapolated: borrowed; uncalibrated: a custom GPU. */
+  calibrationSource: "calibrated" | "extrapolated" | "uncalibrated";
+  basis: string;
 }
 
 export interface SimulationReport {
@@ -253,6 +274,7 @@ export interface Prediction {
   simulation: SimulationReport | null;
   calibration: Calibration;
   calibrationSource: string;
+  errorBand: ErrorBand;
 }
 
 export type Verdict = "latency-first" | "throughput-first" | "balanced" | "infeasible-latency" | "infeasible-capacity";

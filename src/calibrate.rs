@@ -11,13 +11,12 @@
 use crate::domain::Deployment;
 use crate::error::{Error, Result};
 use crate::measure::{
-    abs_pct_error, fit_calibration_with, MeasuredPoint, MeasuredRun, Observation, ObservedLoad, ObservedMetric,
-    PreparedObservation,
+    abs_pct_error, fit_calibration_with, median_abs_error_pct, Measured, MeasuredPoint, MeasuredRun, Observation,
+    ObservedLoad, ObservedMetric, PreparedObservation,
 };
 use crate::perf::{Calibration, MemoryPolicy};
 use crate::scenario::limits::{MAX_CONCURRENCY, MAX_CV, MAX_MEASURED_POINTS, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{CalibrationSource, MeasuredInput, ResolvedScenario, Scenario};
-use crate::stats::median;
 use serde::Serialize;
 
 /// Loss evaluations of a fit to measurements (each simulates every measured level).
@@ -52,13 +51,14 @@ pub struct FittedObservation {
     pub error_pct: f64,
 }
 
-/// The observations one measured point gives, or why it gives none.
-fn observations(
+/// The observation one measured point gives (its mean and p95 TTFT, mean inter-token gap and
+/// output throughput), or why it gives none.
+fn observation(
     scenario: &ResolvedScenario,
     deployment: &Deployment,
     index: usize,
     point: &MeasuredPoint,
-) -> std::result::Result<Vec<Observation>, String> {
+) -> std::result::Result<Observation, String> {
     let (Some(prompt), Some(output)) = (point.prompt_tokens_mean, point.output_tokens_mean) else {
         return Err(format!("point {index}: no mean prompt and output token counts"));
     };
@@ -92,42 +92,42 @@ fn observations(
         }
     };
     let itl_mean = point.itl_ms.mean.or(point.tpot_ms.mean);
-    let per_replica = 1.0 / f64::from(deployment.replicas);
-    let measured = [
+    let measured: Vec<Measured> = [
         (ObservedMetric::TtftMeanMs, point.ttft_ms.mean),
         (ObservedMetric::TtftP95Ms, point.ttft_ms.p95),
         (ObservedMetric::ItlMeanMs, itl_mean),
-        (
-            ObservedMetric::OutputTokensPerSecond,
-            point.output_tokens_per_second.map(|t| t * per_replica),
-        ),
-    ];
-    let observations: Vec<Observation> = measured
-        .into_iter()
-        .filter_map(|(metric, value)| value.filter(|v| *v > 0.0 && v.is_finite()).map(|value| (metric, value)))
-        .map(|(metric, value)| Observation {
+        (ObservedMetric::OutputTokensPerSecond, point.output_tokens_per_second),
+    ]
+    .into_iter()
+    .filter_map(|(metric, value)| {
+        value.filter(|v| *v > 0.0 && v.is_finite()).map(|value| Measured {
             line: index,
-            source: "measured".to_string(),
-            model: scenario.model.clone(),
-            gpu: scenario.gpu.clone(),
-            deployment: Deployment {
-                replicas: 1,
-                ..*deployment
-            },
-            memory_policy: MemoryPolicy::for_engine(deployment.engine),
-            prompt_tokens: prompt.round() as u32,
-            output_tokens: output.round() as u32,
-            load,
             metric,
             value,
         })
-        .collect();
-    if observations.is_empty() {
+    })
+    .collect();
+    if measured.is_empty() {
         return Err(format!(
             "point {index}: no mean TTFT, inter-token latency or output throughput"
         ));
     }
-    Ok(observations)
+    Ok(Observation {
+        file: "measured".to_string(),
+        source: "measured".to_string(),
+        model: scenario.model.clone(),
+        gpu: scenario.gpu.clone(),
+        deployment: Deployment {
+            replicas: 1,
+            ..*deployment
+        },
+        data_parallel: deployment.replicas,
+        memory_policy: MemoryPolicy::for_engine(deployment.engine),
+        prompt_tokens: prompt.round() as u32,
+        output_tokens: output.round() as u32,
+        load,
+        measured,
+    })
 }
 
 /// Fits the factors to `runs`, measured on `deployment` of the scenario's model and GPU.
@@ -147,16 +147,10 @@ pub fn fit_to_measurements(
     let mut skipped = Vec::new();
     let mut prepared = Vec::new();
     for (index, point) in points.iter().enumerate() {
-        match observations(scenario, deployment, index, point) {
-            Ok(observations) => {
-                for observation in observations {
-                    match PreparedObservation::new(observation) {
-                        Ok(row) => prepared.push(row),
-                        Err(reason) => skipped.push(format!("point {index}: {reason}")),
-                    }
-                }
-            }
-            Err(reason) => skipped.push(reason),
+        match observation(scenario, deployment, index, point).and_then(PreparedObservation::new) {
+            Ok(row) => prepared.push(row),
+            Err(reason) if reason.starts_with("point ") => skipped.push(reason),
+            Err(reason) => skipped.push(format!("point {index}: {reason}")),
         }
     }
     if prepared.is_empty() {
@@ -170,32 +164,32 @@ pub fn fit_to_measurements(
             },
         ));
     }
-    let built_in = Calibration::for_gpu(&scenario.gpu);
+    let built_in = Calibration::built_in(&scenario.gpu, deployment.engine);
     let rows: Vec<&PreparedObservation> = prepared.iter().collect();
     let fit = fit_calibration_with(&rows, built_in, MAX_EVALUATIONS);
-    let errors = |calibration: &Calibration| -> Vec<f64> {
-        rows.iter()
-            .map(|row| abs_pct_error(row.predict(calibration), row.observation.value))
-            .collect()
-    };
     let observations = rows
         .iter()
-        .map(|row| {
+        .flat_map(|row| {
             let predicted = row.predict(&fit.calibration);
-            FittedObservation {
-                point: row.observation.line,
-                metric: row.observation.metric.id(),
-                measured: row.observation.value,
-                predicted,
-                error_pct: abs_pct_error(predicted, row.observation.value),
-            }
+            row.observation
+                .measured
+                .iter()
+                .zip(predicted)
+                .map(|(m, predicted)| FittedObservation {
+                    point: m.line,
+                    metric: m.metric.id(),
+                    measured: m.value,
+                    predicted,
+                    error_pct: abs_pct_error(predicted, m.value),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     Ok(CalibrationReport {
         calibration: fit.calibration,
         built_in,
-        median_abs_error_pct: median(&mut errors(&fit.calibration)),
-        built_in_median_abs_error_pct: median(&mut errors(&built_in)),
+        median_abs_error_pct: fit.median_abs_error_pct,
+        built_in_median_abs_error_pct: median_abs_error_pct(&rows, |_| built_in),
         observations,
         skipped,
     })

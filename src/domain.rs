@@ -53,7 +53,7 @@ impl UseCase {
 
 /// The serving engine, which decides how memory is split, how requests are admitted and the
 /// default batch limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServingEngine {
     Vllm,
@@ -74,6 +74,15 @@ impl ServingEngine {
             ServingEngine::Vllm => "vllm",
             ServingEngine::Sglang => "sglang",
             ServingEngine::TensorrtLlm => "tensorrt-llm",
+        }
+    }
+
+    /// The engine's name as its project writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServingEngine::Vllm => "vLLM",
+            ServingEngine::Sglang => "SGLang",
+            ServingEngine::TensorrtLlm => "TensorRT-LLM",
         }
     }
 
@@ -220,7 +229,7 @@ impl KvCacheDtype {
     /// What `auto` means to each engine: vLLM and SGLang cache in the model's activation dtype
     /// whatever the weights (`--kv-cache-dtype auto`: 16 bits, even with FP8 weights);
     /// TensorRT-LLM's FP8 and NVFP4 checkpoints carry an FP8 KV cache (`kv_cache_quant_algo`,
-    /// as in the published measurements `data/calibration.csv` holds).
+    /// as in the published TensorRT-LLM measurements in `data/`).
     pub fn engine_default(engine: ServingEngine, precision: Precision) -> KvCacheDtype {
         match (engine, precision) {
             (ServingEngine::TensorrtLlm, Precision::Fp8 | Precision::Fp4) => KvCacheDtype::Fp8,

@@ -91,6 +91,8 @@ fn with_given_factors(scenario: &Scenario) -> Scenario {
         allreduce_latency_us: 20.0,
         interconnect_efficiency: 0.5,
         step_overhead_ms: 5.0,
+        layer_overhead_us: 0.0,
+        unoverlapped_fraction: 0.0,
     };
     Scenario {
         calibration: Some(given),

@@ -2,13 +2,17 @@
 //! never lower the SLO capacity; a looser target never makes the answer more infeasible nor
 //! the capacity lower; more load never lowers a percentile; longer prompts never shorten the
 //! time to first token; a GPU at least as fast on every datasheet figure is never slower; and
-//! the verdict always agrees with the recommended deployment's own predicted SLOs.
+//! the verdict and the summary always agree with the recommended deployment's own predicted SLOs
+//! and their error bands.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::config;
+use inferplan::predict::SloStatus;
 use inferplan::stats::Summary;
 use inferplan::{advise, predict, Config, Prediction, Recommendation, Scenario, Verdict};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 use serde_json::{json, Value};
 
 /// Scenarios small enough to advise many times: models and GPUs whose searches are short.
@@ -28,19 +32,6 @@ fn scenario_strategy() -> impl Strategy<Value = Value> {
                 "engine": "vllm", "precisions": [if gpu == "A100-SXM-80GB" { "bf16" } else { "fp8" }], "seed": seed,
             })
         })
-}
-
-/// `cases` random cases from a fixed seed, so that a run is reproducible; PROPTEST_CASES and
-/// PROPTEST_RNG_SEED explore more.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = cases;
-    }
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = RngSeed::Fixed(2026);
-    }
-    config
 }
 
 fn advise_json(value: &Value) -> Option<Recommendation> {
@@ -90,6 +81,9 @@ proptest! {
                 // No contradiction in the words: the summary's GPU count is the deployment's.
                 let on = inferplan::advise::gpus_of_the_fleet(answer.prediction.gpus_used, answer.prediction.gpus_used + answer.prediction.gpus_idle);
                 prop_assert!(answer.summary.contains(&on), "{} / {}", answer.summary, on);
+                // A target inside its error band is flagged in the summary, and only then.
+                let at_risk = answer.prediction.slos.iter().any(|check| check.status == SloStatus::AtRisk);
+                prop_assert_eq!(answer.summary.contains("At risk"), at_risk, "{}: {:?}", answer.summary, answer.prediction.slos);
             }
             Verdict::InfeasibleCapacity => {
                 prop_assert!(
@@ -102,9 +96,11 @@ proptest! {
             }
             Verdict::InfeasibleLatency => prop_assert!(answer.latency_slack < 1.0),
         }
-        // The reasons quote the recommendation's own percentiles, to the figure.
+        // The reasons quote the recommendation's own percentiles and their bands, to the figure.
         for check in &answer.prediction.slos {
             if let Some(achieved) = check.achieved_ms {
+                let band = format!("±{:.0}%", answer.prediction.error_band.for_metric(check.metric) * 100.0);
+                prop_assert!(answer.reasons.iter().any(|r| r.contains(&band)), "{} not in {:?}", band, answer.reasons);
                 let shown = if achieved < 100.0 { format!("{achieved:.1} ms") } else if achieved < 10_000.0 { format!("{achieved:.0} ms") } else { continue };
                 prop_assert!(answer.reasons.iter().any(|r| r.contains(&shown)), "{} not in {:?}", shown, answer.reasons);
             }

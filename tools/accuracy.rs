@@ -1,57 +1,41 @@
-//! `make accuracy`: how close the model comes to the published measurements in
-//! data/calibration.csv, with the built-in (committed) calibration, and how it generalises:
-//! leave-one-GPU-out and leave-one-model-out cross-validation refit the factors without the
-//! held-out rows and predict them. Rows that cannot be modelled are listed with the reason.
+//! `make accuracy`: how close the model comes to the published measurements in the calibration
+//! files (`measure::DATA_FILES`): with the built-in (committed) factors, and on data the factors
+//! were not fitted on: grouped cross-validation refits the factors without one GPU, model, GPU
+//! family or engine and predicts it. Then the error bands' cross-validated coverage. Rows that
+//! cannot be modelled are listed with the reason.
 
-use inferplan::measure::{abs_pct_error, load_published, FamilyFits, PreparedObservation};
-use inferplan::perf::Calibration;
+use inferplan::measure::validate::{cross_validate, prepare_published, BandResiduals, Grouping, Scored};
+use inferplan::measure::{MetricFamily, PreparedObservation, DATA_FILES};
+use inferplan::perf::{Calibration, BAND_COVERAGE};
 use inferplan::stats::median;
 use std::collections::BTreeMap;
 
-/// One predicted row.
-struct Scored<'a> {
-    row: &'a PreparedObservation,
-    predicted: f64,
-}
-
-impl Scored<'_> {
-    fn error_pct(&self) -> f64 {
-        abs_pct_error(self.predicted, self.row.observation.value)
-    }
-
-    fn describe(&self) -> String {
-        let o = &self.row.observation;
-        format!(
-            "line {} {} {}x{} {} {}/{}: {:.4} vs {:.4} measured ({:+.1}%)",
-            o.line,
-            o.model.id,
-            o.deployment.tensor_parallel,
-            o.gpu.id,
-            o.deployment.precision,
-            o.prompt_tokens,
-            o.output_tokens,
-            self.predicted,
-            o.value,
-            (self.predicted / o.value - 1.0) * 100.0
-        )
-    }
-}
-
-fn short_source(source: &str) -> &str {
-    if source.contains("online") {
-        "online v0.14"
-    } else if source.contains("v1.0") {
-        "offline v1.0"
-    } else {
-        "offline v0.17"
-    }
+fn describe(s: &Scored) -> String {
+    let o = &s.row.observation;
+    let m = &o.measured[s.index];
+    format!(
+        "{}:{} {} {}x{} {} {} {}/{} {}: {:.4} vs {:.4} measured ({:+.1}%)",
+        o.file.trim_start_matches("data/"),
+        m.line,
+        o.model.id,
+        o.deployment.tensor_parallel,
+        o.gpu.id,
+        o.deployment.precision,
+        o.deployment.engine.name(),
+        o.prompt_tokens,
+        o.output_tokens,
+        m.metric.id(),
+        s.predicted,
+        m.value,
+        (s.predicted / m.value - 1.0) * 100.0
+    )
 }
 
 /// Prints rows grouped by `key`: count, median absolute % error, worst row.
 fn table(title: &str, scored: &[Scored], key: impl Fn(&Scored) -> String) {
     println!("\n## {title}\n");
-    println!("| {:<44} | {:>4} | {:>6} | worst row |", "group", "rows", "MdAPE");
-    println!("|{}|------|--------|-----------|", "-".repeat(46));
+    println!("| {:<40} | {:>5} | {:>6} | worst row |", "group", "rows", "MdAPE");
+    println!("|{}|-------|--------|-----------|", "-".repeat(42));
     let mut groups: BTreeMap<String, Vec<&Scored>> = BTreeMap::new();
     for s in scored {
         groups.entry(key(s)).or_default().push(s);
@@ -63,146 +47,197 @@ fn table(title: &str, scored: &[Scored], key: impl Fn(&Scored) -> String) {
             .max_by(|a, b| a.error_pct().total_cmp(&b.error_pct()))
             .expect("non-empty");
         println!(
-            "| {:<44} | {:>4} | {:>5.1}% | {} |",
+            "| {:<40} | {:>5} | {:>5.1}% | {} |",
             group,
             members.len(),
             median(&mut errors),
-            worst.describe()
+            describe(worst)
         );
     }
 }
 
-fn summary_line(label: &str, scored: &[Scored], select: impl Fn(&Scored) -> bool, target: &str) {
-    let mut errors: Vec<f64> = scored.iter().filter(|s| select(s)).map(Scored::error_pct).collect();
-    println!(
-        "- {label}: median absolute error {:.1}% over {} rows (target {target})",
-        median(&mut errors),
-        errors.len()
-    );
-}
-
-fn is_offline_throughput(s: &Scored) -> bool {
-    s.row.used_in_fit()
-}
-
-fn is_online_latency(s: &Scored) -> bool {
-    s.row.observation.source.contains("online") && s.row.observation.metric.is_latency()
-}
-
-/// Predicts every row of `held_out(key)` with factors refitted on the other rows.
-fn cross_validate<'a>(
-    rows: &'a [PreparedObservation],
-    key: impl Fn(&PreparedObservation) -> String,
-) -> Vec<Scored<'a>> {
-    let mut keys: Vec<String> = rows.iter().map(&key).collect();
-    keys.sort();
-    keys.dedup();
-    let mut scored = Vec::new();
-    for held_out in keys {
-        let training: Vec<&PreparedObservation> = rows.iter().filter(|row| key(row) != held_out).collect();
-        let fits = FamilyFits::fit(&training);
-        for row in rows.iter().filter(|row| key(row) == held_out) {
-            let calibration = fits.for_gpu(&row.observation.gpu);
-            scored.push(Scored {
-                row,
-                predicted: row.predict(&calibration),
-            });
-        }
+fn median_error(scored: &[&Scored]) -> String {
+    if scored.is_empty() {
+        return "     -".to_string();
     }
-    scored
+    let mut errors: Vec<f64> = scored.iter().map(|s| s.error_pct()).collect();
+    format!("{:>5.1}%", median(&mut errors))
+}
+
+/// One line per metric family: the median error in sample and under each cross-validation.
+fn summary(in_sample: &[Scored], folds: &[(Grouping, Vec<Scored>)]) {
+    print!("\n| {:<10} | {:>6} | {:>9}", "metric", "values", "in-sample");
+    for (grouping, _) in folds {
+        print!(" | {:>18}", format!("leave one {} out", grouping.id()));
+    }
+    println!(" | target on unseen data |");
+    print!("|------------|--------|----------");
+    for _ in folds {
+        print!("|--------------------");
+    }
+    println!("|------|");
+    for family in MetricFamily::ALL {
+        fn pick<'a, 'b>(scored: &'b [Scored<'a>], family: MetricFamily) -> Vec<&'b Scored<'a>> {
+            scored.iter().filter(|s| s.metric_family() == family).collect()
+        }
+        let own = pick(in_sample, family);
+        print!("| {:<10} | {:>6} | {:>9}", family.id(), own.len(), median_error(&own));
+        for (_, scored) in folds {
+            print!(" | {:>18}", median_error(&pick(scored, family)));
+        }
+        let target = match family {
+            MetricFamily::Throughput => "<= 15%",
+            MetricFamily::Ttft => "<= 25%",
+            MetricFamily::Decode => "<= 20%",
+            MetricFamily::E2e => "none set",
+        };
+        println!(" | {target} |");
+    }
 }
 
 fn main() {
-    let text =
-        std::fs::read_to_string("data/calibration.csv").expect("data/calibration.csv (run from the repository root)");
-    let (observations, mut unmodellable) = load_published(&text).expect("calibration data parses");
-    let total_rows = observations.len() + unmodellable.len();
-    let mut rows = Vec::new();
-    for observation in observations {
-        let line = observation.line;
-        match PreparedObservation::new(observation) {
-            Ok(row) => rows.push(row),
-            Err(reason) => unmodellable.push(inferplan::measure::Unmodellable { line, reason }),
-        }
-    }
-    unmodellable.sort_by_key(|u| u.line);
+    let files: Vec<(&str, String)> = DATA_FILES
+        .iter()
+        .map(|file| {
+            (
+                *file,
+                std::fs::read_to_string(file).expect("calibration file (run from the repository root)"),
+            )
+        })
+        .collect();
+    let total_rows: usize = files
+        .iter()
+        .map(|(_, text)| text.lines().count().saturating_sub(1))
+        .sum();
+    let (prepared, mut unmodellable) = prepare_published(&files).expect("calibration data parses");
+    unmodellable.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let rows: Vec<&PreparedObservation> = prepared.iter().collect();
+    let values: usize = rows.iter().map(|row| row.observation.measured.len()).sum();
 
-    println!("# inferplan accuracy against data/calibration.csv\n");
+    println!("# inferplan accuracy against the calibration files\n");
     println!(
-        "{} rows: {} modelled, {} not. Error = |predicted / measured - 1|; MdAPE = its median.",
-        total_rows,
+        "{total_rows} rows in {} files: {values} measured values of {} runs modelled, {} rows not. \
+         Error = |predicted / measured - 1|; MdAPE = its median.",
+        files.len(),
         rows.len(),
         unmodellable.len()
     );
-    println!("Calibration factors are fitted on the offline-throughput rows only; online rows are never fitted.");
 
     let built_in: Vec<Scored> = rows
         .iter()
-        .map(|row| Scored {
-            row,
-            predicted: row.predict(&Calibration::for_gpu(&row.observation.gpu)),
+        .flat_map(|row| {
+            let predicted = row.predict(&Calibration::built_in(&row.observation.gpu, row.engine()));
+            predicted
+                .into_iter()
+                .enumerate()
+                .map(move |(index, predicted)| Scored { row, index, predicted })
         })
         .collect();
+    let label = |s: &Scored| {
+        let o = &s.row.observation;
+        format!(
+            "{} {} {}",
+            o.deployment.engine.name(),
+            o.gpu.id,
+            o.measured[s.index].metric.family().id()
+        )
+    };
     table(
-        "Built-in calibration (src/perf/fitted.rs), by source, GPU and metric",
+        "Built-in factors (src/perf/fitted.rs), by engine, GPU and metric",
         &built_in,
-        |s| {
-            let o = &s.row.observation;
-            format!("{} {} {}", short_source(&o.source), o.gpu.id, o.metric.id())
-        },
+        label,
     );
 
-    let by_gpu = cross_validate(&rows, |row| row.observation.gpu.id.clone());
-    table(
-        "Leave-one-GPU-out: factors refitted without the GPU, by held-out GPU and metric",
-        &by_gpu,
-        |s| format!("{} {}", s.row.observation.gpu.id, s.row.observation.metric.id()),
-    );
+    let folds: Vec<(Grouping, Vec<Scored>)> = [Grouping::Gpu, Grouping::Model, Grouping::Family, Grouping::Engine]
+        .into_iter()
+        .map(|grouping| (grouping, cross_validate(&rows, grouping)))
+        .collect();
+    for (grouping, scored) in &folds {
+        table(
+            &format!(
+                "Leave one {} out: factors refitted without it, by engine, GPU and metric",
+                grouping.id()
+            ),
+            scored,
+            label,
+        );
+    }
 
-    let by_model = cross_validate(&rows, |row| row.observation.model.id.clone());
-    table(
-        "Leave-one-model-out: factors refitted without the model, by held-out model and metric",
-        &by_model,
-        |s| format!("{} {}", s.row.observation.model.id, s.row.observation.metric.id()),
-    );
+    println!("\n## Summary: median absolute error per metric, in sample and on data left out of the fit");
+    summary(&built_in, &folds);
+    for (title, key) in [
+        (
+            "GPU family",
+            Box::new(|s: &Scored| s.row.family().map_or("none", |f| f.id()).to_string())
+                as Box<dyn Fn(&Scored) -> String>,
+        ),
+        ("engine", Box::new(|s: &Scored| s.row.engine().name().to_string())),
+    ] {
+        println!("\n### Leave one GPU out, by {title} and metric\n");
+        let mut groups: BTreeMap<(String, MetricFamily), Vec<&Scored>> = BTreeMap::new();
+        for s in &folds[0].1 {
+            groups.entry((key(s), s.metric_family())).or_default().push(s);
+        }
+        for ((group, family), members) in groups {
+            println!(
+                "- {group} {}: {} over {} values",
+                family.id(),
+                median_error(&members).trim(),
+                members.len()
+            );
+        }
+    }
 
-    println!("\n## Summary\n");
-    summary_line(
-        "offline output throughput, built-in",
-        &built_in,
-        is_offline_throughput,
-        "<= 15%",
+    let find = |grouping: Grouping| {
+        folds
+            .iter()
+            .find(|(g, _)| *g == grouping)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    };
+    let residuals = BandResiduals {
+        calibrated: find(Grouping::Model),
+        extrapolated: find(Grouping::Family)
+            .into_iter()
+            .chain(find(Grouping::Engine))
+            .collect(),
+        uncalibrated: find(Grouping::Family),
+    };
+    println!(
+        "\n## Error bands: cross-validated coverage (stated {:.0}%; each group's values against the band the other groups give)\n",
+        BAND_COVERAGE * 100.0
     );
-    summary_line(
-        "offline output throughput, leave-one-GPU-out",
-        &by_gpu,
-        is_offline_throughput,
-        "<= 20%",
-    );
-    summary_line(
-        "offline output throughput, leave-one-model-out",
-        &by_model,
-        is_offline_throughput,
-        "none set",
-    );
-    summary_line(
-        "online TTFT and ITL (held out), built-in",
-        &built_in,
-        is_online_latency,
-        "<= 25%",
-    );
-    summary_line(
-        "online TTFT and ITL, leave-one-GPU-out",
-        &by_gpu,
-        is_online_latency,
-        "none set",
+    println!("| case | metric | inside | values | coverage |");
+    println!("|------|--------|--------|--------|----------|");
+    let mut inside_all = 0;
+    let mut total_all = 0;
+    for ((case, family), (inside, total)) in residuals.coverage() {
+        inside_all += inside;
+        total_all += total;
+        println!(
+            "| {case} | {} | {inside} | {total} | {:.1}% |",
+            family.id(),
+            inside as f64 / total.max(1) as f64 * 100.0
+        );
+    }
+    println!(
+        "\nAll bands together: {:.1}% of {total_all} values inside (stated {:.0}%).",
+        inside_all as f64 / total_all.max(1) as f64 * 100.0,
+        BAND_COVERAGE * 100.0
     );
 
     println!("\n## Rows that cannot be modelled\n");
     if unmodellable.is_empty() {
         println!("none");
     }
+    let mut reasons: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for u in &unmodellable {
-        println!("- line {}: {}", u.line, u.reason);
+        reasons
+            .entry(&u.reason)
+            .or_default()
+            .push(format!("{}:{}", u.file.trim_start_matches("data/"), u.line));
+    }
+    for (reason, lines) in reasons {
+        println!("- {reason}: {} rows ({})", lines.len(), lines.join(", "));
     }
 }

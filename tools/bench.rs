@@ -50,7 +50,7 @@ fn main() {
         &scenario.model,
         &scenario.gpu,
         &deployment,
-        Calibration::for_gpu(&scenario.gpu),
+        Calibration::built_in(&scenario.gpu, deployment.engine),
     );
     let settings = sim::Settings {
         max_batch: deployment.max_batch,

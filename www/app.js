@@ -4,7 +4,7 @@ import init, { catalog, importBenchmark } from "../pkg/web/index.js";
 import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
 import { toFlags } from "../pkg/web/flags.js";
 import { formatMs, formatNumber } from "../pkg/web/format.js";
-import { describeCalibration, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
+import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
 
 const started = performance.now();
 await init();
@@ -48,7 +48,8 @@ $("latency-rows").replaceChildren(...metrics.map((metric) => {
   const row = document.createElement("tr");
   const label = METRIC_LABELS[metric] ?? metric;
   row.append(Object.assign(document.createElement("th"), { scope: "row", textContent: label[0].toUpperCase() + label.slice(1) }),
-    ...STATISTICS.map((statistic) => Object.assign(document.createElement("td"), { className: "num", id: `${metric}-${statistic}` })));
+    ...STATISTICS.map((statistic) => Object.assign(document.createElement("td"), { className: "num", id: `${metric}-${statistic}` })),
+    Object.assign(document.createElement("td"), { className: "num", id: `${metric}-band` }));
   return row;
 }));
 for (const model of models) $("model").add(new Option(model.id, model.id, false, model.id === "Llama-3.1-70B"));
@@ -191,12 +192,13 @@ function renderAnswer({ recommendation, prediction, calibrationReport }) {
   $("recommended").textContent = `Recommended: ${describePrediction(recommendation.prediction)}${need ? `; ${need}` : ""}.`;
   $("target-rows").replaceChildren(...recommendation.prediction.slos.map((check) => {
     const row = document.createElement("tr");
-    const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${formatMs(check.achievedMs, DASH)} ms`, `${formatMs(check.targetMs, DASH)} ms`, check.met ? "met" : "missed"];
+    const band = check.achievedMs === null ? "" : ` ${bandText(recommendation.prediction, check.metric)}`;
+    const cells = [`p${check.percentile} ${check.metric.toUpperCase()}`, `${formatMs(check.achievedMs, DASH)} ms${band}`, `${formatMs(check.targetMs, DASH)} ms`, checkStatusText(check)];
     cells.forEach((text, i) => {
       const cell = document.createElement(i === 0 ? "th" : "td");
       if (i === 0) cell.scope = "row";
       if (i === 1 || i === 2) cell.className = "num";
-      if (i === 3) cell.className = check.met ? "met" : "missed";
+      if (i === 3) cell.className = check.status === "at-risk" ? "at-risk" : check.met ? "met" : "missed";
       cell.textContent = text;
       row.append(cell);
     });
@@ -230,7 +232,9 @@ function renderDetails(prediction, ownConfig, calibrationReport) {
   for (const metric of metrics) {
     const summary = prediction[`${metric}Ms`];
     for (const statistic of STATISTICS) $(`${metric}-${statistic}`).textContent = summary ? formatMs(summary[statistic], DASH) : DASH;
+    $(`${metric}-band`).textContent = summary ? bandText(prediction, metric) : DASH;
   }
+  $("error-band").textContent = describeErrorBand(prediction.errorBand);
   $("rps-served").textContent = formatNumber(prediction.requestsPerSecond, 2, DASH);
   $("tps").textContent = `${formatNumber(prediction.outputTokensPerSecond, 0, DASH)} (${formatNumber(prediction.outputTokensPerSecondPerGpu, 0, DASH)})`;
   $("weights-gb").textContent = `${formatNumber(memory.weightsGbPerGpu, 1, DASH)} GB`;

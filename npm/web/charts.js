@@ -82,9 +82,12 @@ export function tradeoffChart(recommendation) {
   if (points.length === 0) {
     return frame(title, "No candidate deployment fits in memory.", `<text x="${SIZE.width / 2}" y="${SIZE.height / 2}" text-anchor="middle" fill="currentColor">No deployment fits in memory</text>`, "");
   }
+  // The error band of the binding metric: each point's measured value lies within this factor
+  // of it four times in five.
+  const band = 1 + (recommendation.prediction?.errorBand?.[slo.metric] ?? 0);
   const latencies = points.map((p) => p.latencyMs).concat(slo.targetMs);
-  const yMin = Math.min(...latencies) / 1.6;
-  const yMax = Math.max(...latencies) * 1.6;
+  const yMin = Math.min(...latencies) / 1.6 / band;
+  const yMax = Math.max(...latencies) * 1.6 * band;
   const requiredPerGpu = recommendation.requiredOutputTokensPerSecondPerGpu ?? null;
   const xMax = Math.max(...points.map((p) => p.outputTokensPerSecondPerGpu), requiredPerGpu ?? 0) * 1.1 || 1;
   const { width, height, left, right, top, bottom } = SIZE;
@@ -105,6 +108,9 @@ export function tradeoffChart(recommendation) {
   for (const p of points) {
     const cx = x(p.outputTokensPerSecondPerGpu);
     const cy = y(p.latencyMs);
+    if (band > 1) {
+      body += `<line class="band" x1="${cx}" x2="${cx}" y1="${y(p.latencyMs * band)}" y2="${y(p.latencyMs / band)}" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.5"/>`;
+    }
     const label = `${describeConfig(p.config)}: ${formatCompact(p.latencyMs)} ms, ${formatCompact(p.outputTokensPerSecondPerGpu)} tok/s/GPU${p.meetsSlo ? "" : " (misses the target)"}`;
     body += `<g class="point${p.recommended ? " recommended" : ""}"><title>${escapeXml(label)}</title>${(p.recommended ? marker.recommended : p.meetsSlo ? marker.meets : marker.misses)(cx, cy)}</g>`;
     if (p.recommended) body += `<text x="${cx + 12}" y="${cy - 8}" fill="currentColor" font-weight="600">recommended</text>`;
@@ -113,9 +119,11 @@ export function tradeoffChart(recommendation) {
     `${marker.misses(112, 0)}<text x="122" y="4" fill="currentColor">misses</text>` +
     `${marker.recommended(186, 0)}<text x="200" y="4" fill="currentColor">recommended</text>` +
     `<line x1="292" x2="316" y1="0" y2="0" stroke="var(--accent, #0a58ca)" stroke-width="1.5"/><text x="320" y="4" fill="currentColor">Pareto frontier</text>` +
-    `<rect x="420" y="-6" width="14" height="12" fill="var(--good, #1a7f37)" fill-opacity="0.15"/><text x="438" y="4" fill="currentColor">under target</text>`;
+    `<rect x="420" y="-6" width="14" height="12" fill="var(--good, #1a7f37)" fill-opacity="0.15"/><text x="438" y="4" fill="currentColor">under target</text>` +
+    (band > 1 ? `<line x1="530" x2="530" y1="-7" y2="7" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.5"/><text x="536" y="4" fill="currentColor">±${Math.round((band - 1) * 100)}% band</text>` : "");
   const recommended = points.find((p) => p.recommended);
   const description = `${points.length} candidate deployments, ${frontier.length} on the Pareto frontier; target ${formatCompact(slo.targetMs)} ms` +
+    (band > 1 ? `; bars show the ±${Math.round((band - 1) * 100)}% error band` : "") +
     (recommended ? `; recommended ${describeDeployment(recommended.config)} at ${formatCompact(recommended.latencyMs)} ms.` : ".");
   return frame(title, description, body, legend);
 }
@@ -135,7 +143,10 @@ export function loadChart(recommendation, measured = []) {
   }
   const { width, height, left, right, top, bottom } = SIZE;
   const xMax = Math.max(...curve.map((p) => p.requestsPerSecond), ...measured.map((m) => m.requestsPerSecond), recommendation.requiredLoad) * 1.05;
-  const yMax = Math.max(...curve.map((p) => p.p99Ms), ...measured.map((m) => m.latencyMs), slo.targetMs) * 1.15;
+  // The error band around the target's percentile: measured values lie within it four times in five.
+  const band = 1 + (recommendation.prediction?.errorBand?.[slo.metric] ?? 0);
+  const bandKey = curve[0][`p${slo.percentile}Ms`] !== undefined ? `p${slo.percentile}Ms` : "p95Ms";
+  const yMax = Math.max(...curve.map((p) => Math.max(p.p99Ms, p[bandKey] * band)), ...measured.map((m) => m.latencyMs), slo.targetMs) * 1.15;
   const x = (v) => left + (v / xMax) * (width - left - right);
   const y = (v) => top + (1 - v / yMax) * (height - top - bottom);
   let body = axes({ x, y, xTicks: linearTicks(xMax), yTicks: linearTicks(yMax), xLabel: "requests/s (all replicas)", yLabel: `${metric} (ms)` });
@@ -152,6 +163,12 @@ export function loadChart(recommendation, measured = []) {
     : kind === "square" ? `<rect x="${cx - 3.5}" y="${cy - 3.5}" width="7" height="7" fill="currentColor"/>`
       : `<path d="M${cx} ${cy - 4.5}L${cx + 4.5} ${cy + 3.5}L${cx - 4.5} ${cy + 3.5}Z" fill="currentColor"/>`;
   let legend = "";
+  if (band > 1) {
+    const upper = curve.map((p) => `${x(p.requestsPerSecond)},${y(p[bandKey] * band)}`);
+    const lower = curve.map((p) => `${x(p.requestsPerSecond)},${y(p[bandKey] / band)}`).reverse();
+    body += `<polygon class="band" points="${upper.concat(lower).join(" ")}" fill="var(--accent, #0a58ca)" fill-opacity="0.12"/>`;
+    legend += `<rect x="240" y="-6" width="14" height="12" fill="var(--accent, #0a58ca)" fill-opacity="0.2"/><text x="258" y="4" fill="currentColor">${bandKey.slice(0, -2)} ±${Math.round((band - 1) * 100)}%</text>`;
+  }
   series.forEach(([key, label, dash, kind], i) => {
     body += `<polyline points="${curve.map((p) => `${x(p.requestsPerSecond)},${y(p[key])}`).join(" ")}" fill="none" stroke="var(--accent, #0a58ca)" stroke-width="2" stroke-dasharray="${dash}"/>`;
     for (const p of curve) {
@@ -166,13 +183,14 @@ export function loadChart(recommendation, measured = []) {
       `<path d="M${cx} ${cy - 6}L${cx + 6} ${cy}L${cx} ${cy + 6}L${cx - 6} ${cy}Z" fill="var(--bg, #fff)" stroke="var(--bad, #b42318)" stroke-width="2"/></g>`;
   }
   if (measured.length > 0) {
-    legend += `<path d="M430 -6L436 0L430 6L424 0Z" fill="none" stroke="var(--bad, #b42318)" stroke-width="2"/><text x="442" y="4" fill="currentColor">measured p${slo.percentile}</text>`;
+    legend += `<path d="M446 -6L452 0L446 6L440 0Z" fill="none" stroke="var(--bad, #b42318)" stroke-width="2"/><text x="458" y="4" fill="currentColor">measured p${slo.percentile}</text>`;
   }
   const past = curve.filter((p) => p.fellBehind);
   if (past.length > 0) {
     body += `<rect x="${x(past[0].requestsPerSecond)}" y="${top}" width="${width - right - x(past[0].requestsPerSecond)}" height="${height - top - bottom}" fill="var(--bad, #b42318)" fill-opacity="0.07"/>`;
-    legend += `<rect x="280" y="-6" width="14" height="12" fill="var(--bad, #b42318)" fill-opacity="0.2"/><text x="298" y="4" fill="currentColor">past capacity</text>`;
+    legend += `<rect x="334" y="-6" width="14" height="12" fill="var(--bad, #b42318)" fill-opacity="0.2"/><text x="352" y="4" fill="currentColor">past capacity</text>`;
   }
-  const description = `p50, p95 and p99 ${metric} from ${formatCompact(curve[0].requestsPerSecond)} to ${formatCompact(curve[curve.length - 1].requestsPerSecond)} requests/s.`;
+  const description = `p50, p95 and p99 ${metric} from ${formatCompact(curve[0].requestsPerSecond)} to ${formatCompact(curve[curve.length - 1].requestsPerSecond)} requests/s` +
+    (band > 1 ? `, with the ±${Math.round((band - 1) * 100)}% error band around ${bandKey.slice(0, -2)}.` : ".");
   return frame(title, description, body, legend);
 }

@@ -11,7 +11,7 @@
 import init, { advise } from "./index.js";
 import { loadChart, tradeoffChart } from "./charts.js";
 import { scenarioFromFlags } from "./flags.js";
-import { describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
+import { describeChecks, describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
 
 /** The attributes that set the scenario: named, and read, like the command's flags. */
 const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
@@ -81,6 +81,7 @@ export class InferplanAdvisor extends HTMLElement {
       body = `<p class="verdict${recommendation.verdict.startsWith("infeasible") ? " infeasible" : ""}" part="verdict" data-verdict="${recommendation.verdict}">${escapeHtml(VERDICT_HEADLINES[recommendation.verdict])}</p>
 <p class="summary" part="summary">${escapeHtml(recommendation.summary)}</p>` +
         (compact ? "" : `<p class="config">Recommended: ${escapeHtml(describeDeployment(recommendation.config, recommendation.prediction.gpusUsed))}</p>
+<p class="targets" part="targets">${escapeHtml(describeChecks(recommendation.prediction))}</p>
 <div part="chart">${tradeoffChart(recommendation)}</div>
 <details><summary>Latency against load, and the reasons</summary><div part="load-chart">${loadChart(recommendation)}</div>
 <ul>${recommendation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul></details>`);

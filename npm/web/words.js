@@ -77,3 +77,32 @@ export function parseSlo(text) {
 export function formatSlo(slo) {
   return `${slo.metric}:p${slo.percentile ?? 95}<${slo.targetMs}ms`;
 }
+
+/** "±25%": how far off a prediction's `metric` (ttft, tpot, itl, e2e, throughput) may be, from its `errorBand`. */
+export function bandText(prediction, metric) {
+  const band = prediction?.errorBand?.[metric];
+  return typeof band === "number" && Number.isFinite(band) ? `±${Math.round(band * 100)}%` : "";
+}
+
+/** An SLO check's outcome in words: "met", "at risk" (the error band straddles the target) or "missed". */
+export function checkStatusText(check) {
+  return check.status === "at-risk" ? "at risk" : check.met ? "met" : "missed";
+}
+
+/** "Error band (80% of measurements): throughput ±21%, TTFT ±18%, ...; calibrated." */
+export function describeErrorBand(band) {
+  if (!band) return "";
+  const part = (label, value) => `${label} ±${Math.round(value * 100)}%`;
+  return `Error band (${Math.round(band.coverage * 100)}% of measurements fall inside): ${part("throughput", band.throughput)}, ` +
+    `${part("TTFT", band.ttft)}, ${part("TPOT", band.tpot)}, ${part("ITL", band.itl)}, ${part("E2E", band.e2e)}; ${band.calibrationSource}.`;
+}
+
+/** Each target's predicted percentile with its error band and outcome: "p95 TTFT 412 ms ±18% (target 500 ms, at risk)". */
+export function describeChecks(prediction) {
+  return prediction.slos
+    .map((check) => {
+      const achieved = check.achievedMs === null ? "n/a" : `${formatNumber(check.achievedMs, check.achievedMs < 100 ? 1 : 0)} ms ${bandText(prediction, check.metric)}`;
+      return `p${check.percentile} ${check.metric.toUpperCase()} ${achieved} (target ${formatNumber(check.targetMs)} ms, ${checkStatusText(check)})`;
+    })
+    .join("; ");
+}

@@ -8,9 +8,9 @@ use super::search::{self, Candidate};
 use super::verdict::{Verdict, LOW_PRESSURE, TIGHT_SLACK};
 use super::Recommendation;
 use crate::catalog::GPUS_PER_NODE;
-use crate::domain::{Deployment, LoadKind, Precision, ServingEngine, SloTarget};
-use crate::perf::MemoryPlan;
-use crate::predict::Prediction;
+use crate::domain::{Deployment, LoadKind, Precision, SloTarget};
+use crate::perf::{EngineFactors, MemoryPlan};
+use crate::predict::{Prediction, SloStatus};
 use crate::scenario::{CalibrationSource, ResolvedScenario};
 
 /// What the explanation draws on.
@@ -170,10 +170,13 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
         .iter()
         .map(|check| {
             format!(
-                "{} {} {} (target {})",
+                "{} {} {}{} (target {})",
                 percentile_words(check.percentile),
                 check.metric.id().to_uppercase(),
                 check.achieved_ms.map_or("n/a".to_string(), latency_words),
+                check.achieved_ms.map_or(String::new(), |_| band_words(
+                    prediction.error_band.for_metric(check.metric)
+                )),
                 latency_words(check.target_ms)
             )
         })
@@ -302,7 +305,43 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             }
         }
     };
+    let summary = match at_risk_words(prediction) {
+        Some(risk) if prediction.feasible => {
+            reasons.push(format!(
+                "{risk}: the measured value may fall either side of the target ({}). Leave headroom or calibrate with your own measurements.",
+                prediction.error_band.basis
+            ));
+            format!("{summary} At risk: {risk}.")
+        }
+        _ => summary,
+    };
     (summary, reasons)
+}
+
+/// "±25%": a relative error band in words.
+pub fn band_words(band: f64) -> String {
+    format!(" ±{:.0}%", band * 100.0)
+}
+
+/// The targets whose error band straddles them, in words ("p95 TTFT 1.9 s ±25% against 2 s"),
+/// or `None` when every band is clear of its target.
+fn at_risk_words(prediction: &Prediction) -> Option<String> {
+    let risky: Vec<String> = prediction
+        .slos
+        .iter()
+        .filter(|check| check.status == SloStatus::AtRisk)
+        .filter_map(|check| {
+            Some(format!(
+                "the predicted {} {} of {}{} is within its error band of the {} target",
+                percentile_words(check.percentile),
+                check.metric.id().to_uppercase(),
+                latency_words(check.achieved_ms?),
+                band_words(prediction.error_band.for_metric(check.metric)),
+                latency_words(check.target_ms)
+            ))
+        })
+        .collect();
+    (!risky.is_empty()).then(|| risky.join("; "))
 }
 
 /// How the recommendation's GPUs compare with what the load needs and the fleet has: GPUs
@@ -402,11 +441,12 @@ fn engine_words(c: &Context) -> Vec<String> {
     if !settings.is_empty() {
         words.push(format!("Run it on {} with {}.", engine.id(), settings.join(", ")));
     }
-    if matches!(c.scenario.calibration_source, CalibrationSource::BuiltIn) && engine != ServingEngine::TensorrtLlm {
+    if matches!(c.scenario.calibration_source, CalibrationSource::BuiltIn) && !EngineFactors::built_in(engine).1 {
         words.push(format!(
-            "The cost model's factors are fitted on TensorRT-LLM measurements; {} is modelled with its own memory split and \
-             scheduler but those factors, so calibrate with your own benchmark files for its numbers.",
-            engine.id()
+            "The calibration data has too few published {} measurements for factors of its own; it is modelled with its own \
+             memory split and scheduler but TensorRT-LLM's kernel factors (the error band is wider for it), so calibrate \
+             with your own benchmark files for its numbers.",
+            engine.name()
         ));
     }
     words

@@ -230,7 +230,7 @@ fn knob_variants(scenario: &ResolvedScenario, searched: &Searched) -> Vec<Deploy
         .filter(|_| !misses_a_gap_alone)
     {
         let mut budgets = GAP_TOKEN_BUDGETS.to_vec();
-        let cost = CostModel::new(&scenario.model, &scenario.gpu, base, scenario.calibration());
+        let cost = CostModel::new(&scenario.model, &scenario.gpu, base, scenario.calibration(base.engine));
         let mut chunked = Batch::default();
         chunked.add_decode(1.0, scenario.prompt_tokens.mean);
         chunked.add_prefill_chunk(0.0, f64::from(GAP_TOKEN_BUDGETS[0]), false);
@@ -299,7 +299,12 @@ impl Searched {
 
 /// Each SLO's percentile for requests alone on the server, from sampled request lengths.
 pub fn unloaded_percentiles(scenario: &ResolvedScenario, deployment: &Deployment) -> Vec<f64> {
-    let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, scenario.calibration());
+    let cost = CostModel::new(
+        &scenario.model,
+        &scenario.gpu,
+        deployment,
+        scenario.calibration(deployment.engine),
+    );
     let mut sampler = Sampler::new(scenario.seed);
     // Fixed lengths give one request shape: one sample is all of them.
     let sample_count = if scenario.prompt_tokens.cv == 0.0 && scenario.output_tokens.cv == 0.0 {
@@ -371,7 +376,12 @@ pub fn alone_within_targets(unloaded_ms: &[f64], slos: &[SloTarget]) -> bool {
 /// depends on the replica and the targets only, so its answer does too.
 fn replica_capacity(scenario: &ResolvedScenario, replica: &Deployment) -> f64 {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, replica);
-    let cost = CostModel::new(&scenario.model, &scenario.gpu, replica, scenario.calibration());
+    let cost = CostModel::new(
+        &scenario.model,
+        &scenario.gpu,
+        replica,
+        scenario.calibration(replica.engine),
+    );
     let roofline = RooflineEstimate::new(
         &cost,
         &memory,

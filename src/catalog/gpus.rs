@@ -1,6 +1,6 @@
 //! Built-in accelerators. Figures are dense (no sparsity) peak rates from the vendors'
 //! datasheets; the `source` of each entry says where it was read. Each GPU belongs to a family,
-//! which decides the calibration factors it runs with (`perf::Calibration::for_gpu`).
+//! which decides the calibration factors it runs with (`perf::Calibration::built_in`).
 
 use crate::domain::{Precision, ServingEngine};
 use crate::error::{check, Error};
@@ -94,6 +94,10 @@ fn default_interconnect_gb_s() -> f64 {
     32.0
 }
 
+/// Links at least this fast (GB/s per direction) are NVLink or Infinity Fabric class; slower
+/// ones are PCIe (Gen5 x16 is 64 GB/s).
+const NVLINK_CLASS_GB_S: f64 = 200.0;
+
 impl GpuSpec {
     /// Dense tensor throughput for math in `precision`, FLOPS; `None` when the GPU has no
     /// tensor-core path for it. Weight-only int4 dequantises to BF16 and uses BF16 math.
@@ -109,6 +113,32 @@ impl GpuSpec {
 
     pub fn supports(&self, precision: Precision) -> bool {
         self.peak_flops(precision).is_some()
+    }
+
+    /// Whether this GPU is at least as good as `other` on every datasheet figure: memory,
+    /// bandwidth, the peak of every precision `other` supports, and link bandwidth.
+    pub fn dominates(&self, other: &GpuSpec) -> bool {
+        let peaks = Precision::ALL
+            .into_iter()
+            .all(|precision| match other.peak_flops(precision) {
+                Some(theirs) => self.peak_flops(precision).is_some_and(|ours| ours >= theirs),
+                None => true,
+            });
+        peaks
+            && self.memory_gb >= other.memory_gb
+            && self.memory_bandwidth_tb_s >= other.memory_bandwidth_tb_s
+            && self.interconnect_gb_s >= other.interconnect_gb_s
+    }
+
+    /// How many times an NVLink-class all-reduce's fixed latency this GPU's links pay: PCIe
+    /// all-reduces go through host bridges and NCCL's slower protocols (nccl-tests small-message
+    /// all_reduce: about 10 us over NVLink, about 25 us over PCIe).
+    pub fn allreduce_latency_ratio(&self) -> f64 {
+        if self.interconnect_gb_s >= NVLINK_CLASS_GB_S {
+            1.0
+        } else {
+            2.5
+        }
     }
 
     /// Whether `engine` runs on this GPU: TensorRT-LLM is built on CUDA and runs on NVIDIA GPUs

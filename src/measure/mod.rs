@@ -1,6 +1,6 @@
 //! Measured data: what real servers did. Importers read the files benchmark tools already write
 //! (vLLM `bench serve`, GuideLLM, AIPerf / GenAI-Perf, LLMPerf, plain CSV) into one
-//! `MeasuredRun`; the published TensorRT-LLM measurements (`data/calibration.csv`) feed the
+//! `MeasuredRun`; the published measurements (`data/*.csv`, `published::DATA_FILES`) feed the
 //! built-in calibration; and `fit` turns observations into calibration factors. Measurements
 //! only change the cost model's factors; they never special-case a prediction. Turning a
 //! user's sweep into observations of their deployment is `crate::calibrate`'s job.
@@ -13,12 +13,16 @@ mod llmperf;
 pub mod published;
 mod run;
 mod table;
+pub mod validate;
 mod vllm;
 
 pub use fit::{
-    abs_pct_error, fit_calibration, fit_calibration_with, FamilyFits, Fit, PreparedObservation, MIN_FAMILY_ROWS,
+    abs_log_error, abs_pct_error, fit_calibration_with, median_abs_error_pct, EngineFit, FamilyFits, Fit,
+    PreparedObservation, MIN_FAMILY_ROWS,
 };
-pub use published::{load_published, Observation, ObservedLoad, ObservedMetric, Unmodellable};
+pub use published::{
+    load_published, Measured, MetricFamily, Observation, ObservedLoad, ObservedMetric, Unmodellable, DATA_FILES,
+};
 pub use run::{
     FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, MeasuredStats, OfferedLoad, PercentileIntervals,
 };

@@ -1,34 +1,39 @@
-//! Reads `data/calibration.csv`: published TensorRT-LLM measurements, one metric per row (the
-//! file's README, `data/README.md`, says where each comes from). Each
-//! row becomes an observation with the deployment the benchmark ran (engine settings included),
-//! or an explanation of why it cannot be modelled.
+//! Reads the calibration files (`DATA_FILES`): published measurements of TensorRT-LLM, vLLM and
+//! SGLang, one metric per row (`data/README.md` says where each comes from). The rows of one
+//! benchmark run become one observation with the deployment the benchmark ran (engine settings
+//! included) and everything it measured, or an explanation of why they cannot be modelled.
 
 use crate::catalog::{self, GpuSpec, ModelSpec};
 use crate::domain::{Deployment, KvCacheDtype, Precision, ServingEngine};
 use crate::perf::{kv_bytes_per_token, MemoryPolicy};
 use serde::Deserialize;
 
-/// One row of the calibration file, as written.
+/// One row of a calibration file, as written.
 #[derive(Debug, Clone, Deserialize)]
 struct Row {
     source: String,
+    source_file_or_url: String,
     model: String,
     gpu: String,
     num_gpus: u32,
     tp: u32,
     pp: u32,
     precision: String,
+    framework: String,
     input_len: u32,
     output_len: u32,
     concurrency_or_rate: String,
     metric: String,
     value: f64,
+    #[serde(default)]
+    notes: String,
 }
 
 /// How the measured load was offered.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ObservedLoad {
-    /// All requests queued at once (`trtllm-bench throughput`, or an online client at QPS=INF).
+    /// All requests queued at once (`trtllm-bench throughput`, vLLM's `benchmark_throughput`,
+    /// an online client at QPS=INF, or a static batch of `requests`).
     Offline { requests: u32 },
     /// Requests at a mean rate; `arrival_cv` is the CV of the gaps (1: Poisson, the benchmark
     /// clients' default).
@@ -47,9 +52,44 @@ pub enum ObservedMetric {
     TotalTokensPerSecond,
     RequestsPerSecond,
     TtftMeanMs,
-    /// Measured runs only (the published tables give means).
+    TtftMedianMs,
     TtftP95Ms,
+    TtftP99Ms,
+    TpotMeanMs,
+    TpotMedianMs,
     ItlMeanMs,
+    ItlMedianMs,
+    E2eMeanMs,
+    E2eMedianMs,
+}
+
+/// What a metric measures, for grouping errors and error bands: throughput, the prompt's
+/// latency, the decode's, or a whole request's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MetricFamily {
+    Throughput,
+    Ttft,
+    /// TPOT and ITL: both are the decode iterations' length as a streaming client sees it.
+    Decode,
+    E2e,
+}
+
+impl MetricFamily {
+    pub const ALL: [MetricFamily; 4] = [
+        MetricFamily::Throughput,
+        MetricFamily::Ttft,
+        MetricFamily::Decode,
+        MetricFamily::E2e,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            MetricFamily::Throughput => "throughput",
+            MetricFamily::Ttft => "TTFT",
+            MetricFamily::Decode => "TPOT/ITL",
+            MetricFamily::E2e => "E2E",
+        }
+    }
 }
 
 impl ObservedMetric {
@@ -59,47 +99,99 @@ impl ObservedMetric {
             ObservedMetric::TotalTokensPerSecond => "total tok/s",
             ObservedMetric::RequestsPerSecond => "requests/s",
             ObservedMetric::TtftMeanMs => "TTFT mean",
+            ObservedMetric::TtftMedianMs => "TTFT median",
             ObservedMetric::TtftP95Ms => "TTFT p95",
+            ObservedMetric::TtftP99Ms => "TTFT p99",
+            ObservedMetric::TpotMeanMs => "TPOT mean",
+            ObservedMetric::TpotMedianMs => "TPOT median",
             ObservedMetric::ItlMeanMs => "ITL mean",
+            ObservedMetric::ItlMedianMs => "ITL median",
+            ObservedMetric::E2eMeanMs => "E2E mean",
+            ObservedMetric::E2eMedianMs => "E2E median",
+        }
+    }
+
+    /// The column name in the calibration files.
+    fn parse(column: &str) -> Option<ObservedMetric> {
+        Some(match column {
+            "output_tokens_per_s_total" => ObservedMetric::OutputTokensPerSecond,
+            "total_tokens_per_s_total" => ObservedMetric::TotalTokensPerSecond,
+            "requests_per_s" => ObservedMetric::RequestsPerSecond,
+            "ttft_mean_ms" => ObservedMetric::TtftMeanMs,
+            "ttft_median_ms" => ObservedMetric::TtftMedianMs,
+            "ttft_p99_ms" => ObservedMetric::TtftP99Ms,
+            "tpot_mean_ms" => ObservedMetric::TpotMeanMs,
+            "tpot_median_ms" => ObservedMetric::TpotMedianMs,
+            "itl_mean_ms" => ObservedMetric::ItlMeanMs,
+            "itl_median_ms" => ObservedMetric::ItlMedianMs,
+            "e2e_latency_mean_ms" => ObservedMetric::E2eMeanMs,
+            "e2e_latency_median_ms" => ObservedMetric::E2eMedianMs,
+            _ => return None,
+        })
+    }
+
+    pub fn family(self) -> MetricFamily {
+        match self {
+            ObservedMetric::OutputTokensPerSecond
+            | ObservedMetric::TotalTokensPerSecond
+            | ObservedMetric::RequestsPerSecond => MetricFamily::Throughput,
+            ObservedMetric::TtftMeanMs
+            | ObservedMetric::TtftMedianMs
+            | ObservedMetric::TtftP95Ms
+            | ObservedMetric::TtftP99Ms => MetricFamily::Ttft,
+            ObservedMetric::TpotMeanMs
+            | ObservedMetric::TpotMedianMs
+            | ObservedMetric::ItlMeanMs
+            | ObservedMetric::ItlMedianMs => MetricFamily::Decode,
+            ObservedMetric::E2eMeanMs | ObservedMetric::E2eMedianMs => MetricFamily::E2e,
         }
     }
 
     /// Throughputs are what offline runs measure; latencies what online runs add.
     pub fn is_latency(self) -> bool {
-        matches!(
-            self,
-            ObservedMetric::TtftMeanMs | ObservedMetric::TtftP95Ms | ObservedMetric::ItlMeanMs
-        )
+        self.family() != MetricFamily::Throughput
     }
 }
 
-/// A measurement and the deployment that produced it.
-#[derive(Debug, Clone)]
-pub struct Observation {
-    /// 1-based line in the file (the header is line 1).
+/// One measured value of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// 1-based line in its file (the header is line 1), or the point's index for a user's sweep.
     pub line: usize,
-    pub source: String,
-    pub model: ModelSpec,
-    pub gpu: GpuSpec,
-    pub deployment: Deployment,
-    pub memory_policy: MemoryPolicy,
-    pub prompt_tokens: u32,
-    pub output_tokens: u32,
-    pub load: ObservedLoad,
     pub metric: ObservedMetric,
     pub value: f64,
 }
 
+/// A benchmark run: the deployment and load that produced it, and what it measured.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The file the run comes from (`data/...csv`), or "measured" for a user's sweep.
+    pub file: String,
+    pub source: String,
+    pub model: ModelSpec,
+    pub gpu: GpuSpec,
+    /// One replica's deployment; `data_parallel` copies of it ran together.
+    pub deployment: Deployment,
+    pub data_parallel: u32,
+    pub memory_policy: MemoryPolicy,
+    pub prompt_tokens: u32,
+    pub output_tokens: u32,
+    /// The load one replica saw.
+    pub load: ObservedLoad,
+    pub measured: Vec<Measured>,
+}
+
 impl Observation {
-    /// Offline throughput rows, the ones the calibration is fitted on.
+    /// A run that queued everything at once: its throughput does not depend on timing.
     pub fn is_offline(&self) -> bool {
-        matches!(self.load, ObservedLoad::Offline { .. }) && !self.source.contains("online")
+        matches!(self.load, ObservedLoad::Offline { .. })
     }
 }
 
 /// A row that cannot be modelled, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unmodellable {
+    pub file: String,
     pub line: usize,
     pub reason: String,
 }
@@ -172,35 +264,139 @@ fn catalog_gpu(name: &str) -> Option<&'static GpuSpec> {
     catalog::find_gpu("gpu", id).ok()
 }
 
-/// Reads the calibration file: observations, and the rows that cannot be modelled with reasons.
-pub fn load_published(text: &str) -> Result<(Vec<Observation>, Vec<Unmodellable>), String> {
+/// The calibration files, each a table of published measurements with its sources (data/README.md).
+pub const DATA_FILES: [&str; 4] = [
+    "data/calibration.csv",
+    "data/trtllm-perf-overview-2025.csv",
+    "data/vllm-sglang.csv",
+    "data/amd-instinct.csv",
+];
+
+/// Reads a calibration file: its runs (rows of one benchmark run grouped, one metric each), and
+/// the rows that cannot be modelled with reasons.
+pub fn load_published(file: &str, text: &str) -> Result<(Vec<Observation>, Vec<Unmodellable>), String> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let mut observations = Vec::new();
+    let mut observations: Vec<(String, Observation)> = Vec::new();
     let mut unmodellable = Vec::new();
     for (index, row) in reader.deserialize::<Row>().enumerate() {
         let line = index + 2;
-        let row = row.map_err(|e| format!("calibration data line {line}: {e}"))?;
-        match observation(line, &row) {
-            Ok(observation) => observations.push(observation),
-            Err(reason) => unmodellable.push(Unmodellable { line, reason }),
+        let row = row.map_err(|e| format!("{file} line {line}: {e}"))?;
+        let run_key = format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            row.source_file_or_url,
+            row.model,
+            row.gpu,
+            row.num_gpus,
+            row.tp,
+            row.precision,
+            row.framework,
+            row.input_len,
+            row.output_len,
+            row.concurrency_or_rate,
+            row.source
+        );
+        let measured = match ObservedMetric::parse(&row.metric) {
+            Some(_) if !(row.value.is_finite() && row.value > 0.0) => {
+                Err(format!("value {} is not a positive number", row.value))
+            }
+            Some(metric) => Ok(Measured {
+                line,
+                metric,
+                value: row.value,
+            }),
+            None => Err(format!("metric {} is not modelled", row.metric)),
+        };
+        let result = measured.and_then(
+            |measured| match observations.iter_mut().find(|(key, _)| *key == run_key) {
+                Some((_, run)) => {
+                    run.measured.push(measured);
+                    Ok(())
+                }
+                None => observation(file, &row).map(|mut run| {
+                    run.measured.push(measured);
+                    observations.push((run_key, run));
+                }),
+            },
+        );
+        if let Err(reason) = result {
+            unmodellable.push(Unmodellable {
+                file: file.to_string(),
+                line,
+                reason,
+            });
         }
     }
-    Ok((observations, unmodellable))
+    Ok((observations.into_iter().map(|(_, run)| run).collect(), unmodellable))
 }
 
-fn observation(line: usize, row: &Row) -> Result<Observation, String> {
+/// The engine a row's `framework` names.
+fn engine_of(framework: &str) -> ServingEngine {
+    let lower = framework.to_ascii_lowercase();
+    if lower.starts_with("vllm") {
+        ServingEngine::Vllm
+    } else if lower.starts_with("sglang") {
+        ServingEngine::Sglang
+    } else {
+        ServingEngine::TensorrtLlm
+    }
+}
+
+/// The whole number written after one of `keys` in `notes` ("num_requests 3000",
+/// "max num seqs 1500", "num_prompts=320"), or before one of `words` ("150 requests").
+fn number_in_notes(notes: &str, keys: &[&str], words: &[&str]) -> Option<u32> {
+    let lower = notes.to_ascii_lowercase();
+    let digits = |text: &str| -> Option<u32> {
+        let number: String = text
+            .trim_start_matches([' ', '=', ':'])
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(char::is_ascii_digit)
+            .collect();
+        number.parse().ok()
+    };
+    for key in keys {
+        if let Some(found) = lower.find(key).and_then(|at| digits(&lower[at + key.len()..])) {
+            return Some(found);
+        }
+    }
+    for word in words {
+        for (at, _) in lower.match_indices(word) {
+            let before: String = lower[..at]
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == ',')
+                .collect();
+            let number: String = before.chars().rev().filter(char::is_ascii_digit).collect();
+            if let Ok(found) = number.parse() {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// Requests of an offline run whose count no table or note gives: vLLM's
+/// `benchmark_throughput.py` default `--num-prompts`.
+const DEFAULT_OFFLINE_REQUESTS: u32 = 1000;
+/// Fewest requests simulated for a closed loop: four per user, so the first burst is a small
+/// part of the run.
+const REQUESTS_PER_USER: u32 = 4;
+
+fn observation(file: &str, row: &Row) -> Result<Observation, String> {
     let model =
         catalog::find_model("model", &row.model).map_err(|_| format!("model {} is not in the catalog", row.model))?;
     let gpu = catalog_gpu(&row.gpu).ok_or_else(|| format!("GPU {} is not in the catalog", row.gpu))?;
     if row.pp != 1 {
         return Err(format!("pipeline parallelism {} is not modelled", row.pp));
     }
-    if row.num_gpus != row.tp {
+    if row.tp == 0 || row.num_gpus % row.tp != 0 {
         return Err(format!(
-            "{} GPUs at tensor parallelism {} (data parallelism) is not modelled",
+            "{} GPUs are not whole groups of tensor parallelism {}",
             row.num_gpus, row.tp
         ));
     }
+    let data_parallel = row.num_gpus / row.tp;
     let precision =
         Precision::parse("precision", &row.precision).map_err(|_| format!("precision {} is unknown", row.precision))?;
     if !gpu.supports(precision) {
@@ -212,60 +408,109 @@ fn observation(line: usize, row: &Row) -> Result<Observation, String> {
             row.tp, model.heads
         ));
     }
-    let metric = match row.metric.as_str() {
-        "output_tokens_per_s_total" => ObservedMetric::OutputTokensPerSecond,
-        "total_tokens_per_s_total" => ObservedMetric::TotalTokensPerSecond,
-        "requests_per_s" => ObservedMetric::RequestsPerSecond,
-        "ttft_mean_ms" => ObservedMetric::TtftMeanMs,
-        "itl_mean_ms" => ObservedMetric::ItlMeanMs,
-        other => return Err(format!("metric {other} is not modelled")),
-    };
-    if !(row.value.is_finite() && row.value > 0.0) {
-        return Err(format!("value {} is not a positive number", row.value));
+    if row.input_len == 0 || row.output_len == 0 {
+        return Err("input and output lengths must be positive".to_string());
     }
-    let online = row.source.contains("online");
+    if row.notes.to_ascii_lowercase().contains("approx") {
+        return Err(
+            "lengths known only approximately (a variable-length dataset whose means the source does not \
+                    state) are not modelled"
+                .to_string(),
+        );
+    }
+    if row.gpu == "GH200" && row.notes.contains("120GB") {
+        return Err("the 120 GB GH200 is not in the catalog (its 96 GB variant is)".to_string());
+    }
+    if row.framework.to_ascii_lowercase().contains("cuda graphs disabled") {
+        return Err(
+            "a run without CUDA graphs (the configuration mistake its source reports) is not modelled".to_string(),
+        );
+    }
+    let engine = engine_of(&row.framework);
+    let online_trtllm = row.source.contains("online");
+    let stated_requests = number_in_notes(
+        &row.notes,
+        &[
+            "num_requests",
+            "num requests",
+            "num_prompts",
+            "num prompts",
+            "num-prompts",
+        ],
+        &[" requests", " prompts"],
+    );
+    let per_replica = |count: u32| count.div_ceil(data_parallel).max(1);
+    let mut static_batch = None;
     let load = match row.concurrency_or_rate.as_str() {
         text if text.starts_with("offline") => ObservedLoad::Offline {
-            requests: trtllm_bench_requests(row.input_len, row.output_len)
-                .ok_or_else(|| format!("no request count known for {}/{} tokens", row.input_len, row.output_len))?,
+            requests: per_replica(
+                trtllm_bench_requests(row.input_len, row.output_len)
+                    .filter(|_| engine == ServingEngine::TensorrtLlm)
+                    .or(stated_requests)
+                    .unwrap_or(DEFAULT_OFFLINE_REQUESTS),
+            ),
         },
         "QPS=INF" => ObservedLoad::Offline {
-            requests: ONLINE_REQUESTS,
+            requests: per_replica(ONLINE_REQUESTS),
         },
-        text => match text.strip_prefix("QPS=").and_then(|rate| rate.parse::<f64>().ok()) {
-            Some(rate) if rate > 0.0 => ObservedLoad::Rate {
-                requests_per_second: rate,
-                arrival_cv: 1.0,
-                requests: ONLINE_REQUESTS,
-            },
-            _ => return Err(format!("load \"{text}\" is not understood")),
-        },
+        text => {
+            let number = |prefix: &str| text.strip_prefix(prefix).and_then(|n| n.trim().parse::<f64>().ok());
+            if let Some(rate) = number("QPS=").filter(|rate| *rate > 0.0 && rate.is_finite()) {
+                ObservedLoad::Rate {
+                    requests_per_second: rate / f64::from(data_parallel),
+                    arrival_cv: 1.0,
+                    requests: per_replica(stated_requests.unwrap_or(ONLINE_REQUESTS)),
+                }
+            } else if let Some(users) = number("concurrency=").filter(|u| *u >= 1.0 && *u <= 100_000.0) {
+                let users = per_replica(users as u32);
+                ObservedLoad::Closed {
+                    concurrency: users,
+                    requests: per_replica(stated_requests.unwrap_or(0)).max(REQUESTS_PER_USER * users),
+                }
+            } else if let Some(batch) = number("batch=").filter(|b| *b >= 1.0 && *b <= 100_000.0) {
+                static_batch = Some(batch as u32);
+                ObservedLoad::Offline { requests: batch as u32 }
+            } else {
+                return Err(format!("load \"{text}\" is not understood"));
+            }
+        }
     };
-    // Engine settings. Offline rows: trtllm-bench's tuned limits, a KV cache of 95% of free
-    // memory, GUARANTEED_NO_EVICT. Online rows (Triton, v0.14): the BuildConfig defaults
-    // max_batch_size 2048 and max_num_tokens 8192, 90% of free memory.
-    let (max_batch, max_batched_tokens, kv_fraction) = if online {
-        (2048, 8192, 0.9)
-    } else {
+    // Engine settings. TensorRT-LLM offline rows: trtllm-bench's tuned limits, a KV cache of
+    // 95% of free memory, GUARANTEED_NO_EVICT. Online rows (Triton, v0.14): the BuildConfig
+    // defaults max_batch_size 2048 and max_num_tokens 8192, 90% of free memory. vLLM and
+    // SGLang: their defaults, or the maximum sequences the notes state. A static batch runs
+    // as one batch.
+    let stated_max_batch = number_in_notes(&row.notes, &["max_num_seqs", "max num seqs", "max-num-seqs"], &[]);
+    let defaults = Deployment::with_engine_defaults(engine, row.tp, 1, precision);
+    let (max_batch, max_batched_tokens, memory_policy) = if online_trtllm {
+        (2048, 8192, MemoryPolicy::ShareOfFree(0.9))
+    } else if engine == ServingEngine::TensorrtLlm {
         let (batch, tokens) = trtllm_bench_limits(model, gpu, row.tp, precision, row.input_len, row.output_len);
-        (batch, tokens, 0.95)
+        (batch, tokens, MemoryPolicy::ShareOfFree(0.95))
+    } else {
+        (
+            stated_max_batch.unwrap_or(defaults.max_batch),
+            defaults.max_batched_tokens,
+            MemoryPolicy::for_engine(engine),
+        )
     };
+    let max_batch = static_batch.unwrap_or(max_batch).max(1);
     Ok(Observation {
-        line,
+        file: file.to_string(),
         source: row.source.clone(),
         model: model.clone(),
         gpu: gpu.clone(),
         deployment: Deployment {
             max_batch,
             max_batched_tokens: max_batched_tokens.max(max_batch),
-            ..Deployment::with_engine_defaults(ServingEngine::TensorrtLlm, row.tp, 1, precision)
+            ..defaults
         },
-        memory_policy: MemoryPolicy::ShareOfFree(kv_fraction),
+        data_parallel,
+        memory_policy,
         prompt_tokens: row.input_len,
         output_tokens: row.output_len,
         load,
-        metric,
-        value: row.value,
+        measured: Vec::new(),
     })
 }
 

@@ -14,7 +14,7 @@ mod fitted;
 mod memory;
 mod roofline;
 
-pub use calibration::Calibration;
+pub use calibration::{Calibration, CalibrationCase, EngineFactors, ErrorBands, BAND_COVERAGE};
 pub use memory::{MemoryPlan, MemoryPolicy};
 pub use roofline::{LoneRequest, RooflineEstimate};
 
@@ -76,7 +76,36 @@ pub struct Work {
     pub allreduces: f64,
     /// Bytes each GPU sends across them.
     pub allreduce_bytes: f64,
+    /// Iterations this work spans (each pays the per-iteration and per-layer overheads): 1 for
+    /// one iteration's, more for the sum of similar ones (`Work::absorb`).
+    pub iterations: f64,
 }
+
+impl Work {
+    /// Whether `other` can be summed into this work without changing its cost under any
+    /// calibration by more than a percent or so: the same side of the roofline dominates
+    /// both, because their memory-to-FLOP ratios agree within `SIMILAR_RATIO`.
+    pub fn similar(&self, other: &Work) -> bool {
+        let ratio = |w: &Work| w.memory_bytes / w.flops.max(f64::MIN_POSITIVE);
+        let (a, b) = (ratio(self), ratio(other));
+        a.max(b) <= a.min(b) * SIMILAR_RATIO
+    }
+
+    /// Adds `other`'s work to this one's.
+    pub fn absorb(&mut self, other: &Work) {
+        self.memory_bytes += other.memory_bytes;
+        self.flops += other.flops;
+        self.elementwise_bytes += other.elementwise_bytes;
+        self.allreduces += other.allreduces;
+        self.allreduce_bytes += other.allreduce_bytes;
+        self.iterations += other.iterations;
+    }
+}
+
+/// Works whose memory-to-FLOP ratios differ by less than this factor cost, summed, what they
+/// cost apart: max(sum of memory, sum of FLOPs) is the sum of the maxima when one side
+/// dominates all of them, and where it does not the error is below 2%.
+const SIMILAR_RATIO: f64 = 1.02;
 
 /// Per-GPU costs of a model deployed on a GPU at a tensor-parallel degree and precision.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +138,9 @@ pub struct CostModel {
     peak_flops: f64,
     memory_bytes_s: f64,
     link_bytes_s: f64,
+    /// How many times an NVLink all-reduce's fixed latency these links pay.
+    allreduce_latency_ratio: f64,
+    layers: f64,
     calibration: Calibration,
 }
 
@@ -154,6 +186,8 @@ impl CostModel {
             peak_flops: gpu.peak_flops(precision).unwrap_or(gpu.bf16_tflops * 1e12),
             memory_bytes_s: gpu.memory_bandwidth_bytes_s(),
             link_bytes_s: gpu.interconnect_bytes_s(),
+            allreduce_latency_ratio: gpu.allreduce_latency_ratio(),
+            layers: f64::from(model.layers),
             calibration,
         }
     }
@@ -162,7 +196,10 @@ impl CostModel {
     pub fn work(&self, batch: &Batch) -> Work {
         let tokens = batch.prefill_tokens + batch.decode_seqs;
         if tokens <= 0.0 {
-            return Work::default();
+            return Work {
+                iterations: 1.0,
+                ..Work::default()
+            };
         }
         let experts_touched = if self.experts > 0.0 {
             // Each token routes to k of E experts: the chance an expert is untouched by all
@@ -183,20 +220,24 @@ impl CostModel {
             elementwise_bytes: self.elementwise_bytes_per_token * tokens + self.logit_bytes_per_sample * samples,
             allreduces: self.allreduces_per_step,
             allreduce_bytes: self.allreduces_per_step * tokens * self.allreduce_bytes_per_token,
+            iterations: 1.0,
         }
     }
 
     /// Seconds `work` takes under `calibration`: the slower of moving the weights and KV cache
-    /// and doing the FLOPs, plus the element-wise kernels, the all-reduces and the fixed
-    /// per-iteration overhead.
+    /// and doing the FLOPs, plus the part of the faster one it does not hide, the element-wise
+    /// kernels, the all-reduces, and the overheads of an iteration and of each layer in it.
     pub fn time_s(&self, work: &Work, calibration: &Calibration) -> f64 {
         let effective_bandwidth = self.memory_bytes_s * calibration.memory_efficiency;
         let memory_s = work.memory_bytes / effective_bandwidth;
         let compute_s = work.flops / (self.peak_flops * calibration.compute_efficiency);
         let elementwise_s = work.elementwise_bytes / effective_bandwidth;
-        let comm_s = work.allreduces * calibration.allreduce_latency_us * 1e-6
+        let comm_s = work.allreduces * calibration.allreduce_latency_us * self.allreduce_latency_ratio * 1e-6
             + work.allreduce_bytes / (self.link_bytes_s * calibration.interconnect_efficiency);
-        memory_s.max(compute_s) + elementwise_s + comm_s + calibration.step_overhead_ms * 1e-3
+        let overhead_s = work.iterations
+            * (calibration.step_overhead_ms * 1e-3 + self.layers * calibration.layer_overhead_us * 1e-6);
+        let unhidden_s = calibration.unoverlapped_fraction * memory_s.min(compute_s);
+        memory_s.max(compute_s) + unhidden_s + elementwise_s + comm_s + overhead_s
     }
 
     /// Seconds one iteration takes.

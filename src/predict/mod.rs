@@ -3,10 +3,12 @@
 //! plan and iteration cost of `perf` driving the continuous-batching simulator of `sim`),
 //! summarise (percentiles, throughput, SLOs, cost) and explain (why it is infeasible, if it is).
 
+mod band;
 mod samples;
 mod traffic;
 
-pub use samples::{slo_attainment, slo_checks, LatencySamples, SloCheck};
+pub use band::ErrorBand;
+pub use samples::{slo_attainment, slo_checks, LatencySamples, SloCheck, SloStatus};
 pub use traffic::{
     replica_traffic, ReplicaTraffic, MAX_SIMULATED_OUTPUT_TOKENS, MAX_SIMULATED_REQUESTS, MIN_SIMULATED_REQUESTS,
     ONLINE_SIMULATED_REQUESTS,
@@ -63,6 +65,8 @@ pub struct Prediction {
     /// The factors the cost model used, and where they come from.
     pub calibration: Calibration,
     pub calibration_source: String,
+    /// How far off each predicted figure may be.
+    pub error_band: ErrorBand,
 }
 
 impl Prediction {
@@ -165,7 +169,7 @@ fn predict_until_missed(
     stop_when_missed: bool,
 ) -> Prediction {
     let memory = MemoryPlan::new(&scenario.model, &scenario.gpu, deployment);
-    let calibration = scenario.calibration();
+    let calibration = scenario.calibration(deployment.engine);
     let mut prediction = Prediction {
         config: *deployment,
         gpus_used: deployment.gpus(),
@@ -188,13 +192,14 @@ fn predict_until_missed(
         roofline: None,
         simulation: None,
         calibration,
-        calibration_source: scenario.calibration_source.describe(&scenario.gpu),
+        calibration_source: scenario.calibration_source.describe(&scenario.gpu, deployment.engine),
+        error_band: ErrorBand::new(scenario, deployment),
     };
     if !memory.weights_fit {
         prediction
             .reasons
             .push(weights_do_not_fit(scenario, deployment, &memory));
-        prediction.slos = slo_checks(&scenario.slos, None);
+        prediction.slos = slo_checks(&scenario.slos, None, &prediction.error_band);
         return prediction;
     }
     let cost = CostModel::new(&scenario.model, &scenario.gpu, deployment, calibration);
@@ -369,7 +374,7 @@ fn summarise(
     prediction.tpot_ms = Summary::of_sorted(&samples.tpot_ms);
     prediction.e2e_ms = Summary::of_sorted(&samples.e2e_ms);
     prediction.itl_ms = samples.gap_summary();
-    prediction.slos = slo_checks(&scenario.slos, Some(&samples));
+    prediction.slos = slo_checks(&scenario.slos, Some(&samples), &prediction.error_band);
     prediction.slo_attainment = slo_attainment(&scenario.slos, &outcome.measured, run.batch_scale);
     if let LoadKind::Offline { requests } = scenario.load {
         prediction.batch = Some(BatchReport {

@@ -2,6 +2,7 @@
 //! ask of them: the percentile of each metric, whether each target is met, and the share of
 //! requests meeting every target.
 
+use super::ErrorBand;
 use crate::domain::{Metric, SloTarget};
 use crate::perf::LoneRequest;
 use crate::sim::RequestLatency;
@@ -115,22 +116,46 @@ pub struct SloCheck {
     pub target_ms: f64,
     /// The simulated value at that percentile.
     pub achieved_ms: Option<f64>,
+    /// The achieved value's error band (`errorBand`): [achieved / (1 + r), achieved x (1 + r)].
+    pub band_ms: Option<[f64; 2]>,
+    /// Whether the predicted value meets the target.
     pub met: bool,
+    /// `meets` when the whole band is within the target, `misses` when none of it is, and
+    /// `at-risk` when the band straddles the target: the measured value may fall either side.
+    pub status: SloStatus,
 }
 
-/// Each SLO's achieved percentile (`None` samples: nothing ran).
-pub fn slo_checks(slos: &[SloTarget], samples: Option<&LatencySamples>) -> Vec<SloCheck> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SloStatus {
+    Meets,
+    AtRisk,
+    Misses,
+}
+
+/// Each SLO's achieved percentile (`None` samples: nothing ran), with its error band.
+pub fn slo_checks(slos: &[SloTarget], samples: Option<&LatencySamples>, band: &ErrorBand) -> Vec<SloCheck> {
     slos.iter()
         .map(|slo| {
             let achieved_ms = samples.and_then(|samples| samples.percentile(slo.metric, slo.percentile));
             // Requests that completed but produced no gap (one-token outputs) meet a gap target.
             let gapless = slo.metric.is_gap() && samples.is_some_and(|samples| !samples.ttft_ms.is_empty());
+            let met = achieved_ms.map_or(gapless, |achieved| achieved <= slo.target_ms);
+            let factor = 1.0 + band.for_metric(slo.metric);
+            let band_ms = achieved_ms.map(|achieved| [achieved / factor, achieved * factor]);
+            let status = match band_ms {
+                Some([low, high]) if low <= slo.target_ms && high > slo.target_ms => SloStatus::AtRisk,
+                _ if met => SloStatus::Meets,
+                _ => SloStatus::Misses,
+            };
             SloCheck {
                 metric: slo.metric,
                 percentile: slo.percentile,
                 target_ms: slo.target_ms,
                 achieved_ms,
-                met: achieved_ms.map_or(gapless, |achieved| achieved <= slo.target_ms),
+                band_ms,
+                met,
+                status,
             }
         })
         .collect()

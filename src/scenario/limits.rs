@@ -39,6 +39,8 @@ pub const MAX_MEASURED_POINTS: usize = 64;
 pub const MAX_ALLREDUCE_LATENCY_US: f64 = 100_000.0;
 /// Largest calibration per-iteration overhead a scenario may give, ms.
 pub const MAX_STEP_OVERHEAD_MS: f64 = 10_000.0;
+/// Largest per-layer overhead a given calibration may state, microseconds.
+pub const MAX_LAYER_OVERHEAD_US: f64 = 100_000.0;
 
 /// Requests an offline batch holds when `requests` is left out.
 pub const DEFAULT_OFFLINE_REQUESTS: u32 = 2000;

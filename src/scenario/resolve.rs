@@ -32,7 +32,8 @@ pub struct ResolvedScenario {
 /// Where the cost model's factors come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalibrationSource {
-    /// The built-in factors of whatever GPU the scenario runs on (`Calibration::for_gpu`).
+    /// The built-in factors of whatever GPU the scenario runs on, for the engine each deployment
+    /// names (`Calibration::built_in`).
     BuiltIn,
     /// Given in the scenario (`calibration`).
     Given(Calibration),
@@ -41,18 +42,19 @@ pub enum CalibrationSource {
 }
 
 impl CalibrationSource {
-    /// The factors for `gpu`: given, fitted to the measurements, or built in for its family.
-    pub fn factors(&self, gpu: &GpuSpec) -> Calibration {
+    /// The factors for `gpu` run by `engine`: given, fitted to the measurements, or built in for
+    /// its family and the engine.
+    pub fn factors(&self, gpu: &GpuSpec, engine: ServingEngine) -> Calibration {
         match self {
-            CalibrationSource::BuiltIn => Calibration::for_gpu(gpu),
+            CalibrationSource::BuiltIn => Calibration::built_in(gpu, engine),
             CalibrationSource::Given(calibration) | CalibrationSource::Fitted { calibration, .. } => *calibration,
         }
     }
 
-    /// Where the factors for `gpu` come from, in words.
-    pub fn describe(&self, gpu: &GpuSpec) -> String {
+    /// Where the factors for `gpu` run by `engine` come from, in words.
+    pub fn describe(&self, gpu: &GpuSpec, engine: ServingEngine) -> String {
         match self {
-            CalibrationSource::BuiltIn => Calibration::built_in_source(gpu),
+            CalibrationSource::BuiltIn => Calibration::built_in_source(gpu, engine),
             CalibrationSource::Given(_) => "given in the scenario".to_string(),
             CalibrationSource::Fitted { summary, .. } => summary.clone(),
         }
@@ -60,9 +62,9 @@ impl CalibrationSource {
 }
 
 impl ResolvedScenario {
-    /// The cost model's factors for this scenario's GPU.
-    pub fn calibration(&self) -> Calibration {
-        self.calibration_source.factors(&self.gpu)
+    /// The cost model's factors for this scenario's GPU run by `engine`.
+    pub fn calibration(&self, engine: ServingEngine) -> Calibration {
+        self.calibration_source.factors(&self.gpu, engine)
     }
 
     /// The same scenario under another load.
@@ -245,6 +247,16 @@ fn check_calibration(calibration: &Calibration) -> Result<Calibration> {
             "calibration.stepOverheadMs",
             calibration.step_overhead_ms,
             MAX_STEP_OVERHEAD_MS,
+        )?,
+        layer_overhead_us: check::non_negative(
+            "calibration.layerOverheadUs",
+            calibration.layer_overhead_us,
+            MAX_LAYER_OVERHEAD_US,
+        )?,
+        unoverlapped_fraction: check::non_negative(
+            "calibration.unoverlappedFraction",
+            calibration.unoverlapped_fraction,
+            1.0,
         )?,
     })
 }

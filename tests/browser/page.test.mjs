@@ -61,6 +61,12 @@ test("the default page answers first: verdict, summary, recommendation, targets,
   assert.equal((await page.$$("#tradeoff-chart svg .point.recommended")).length, 1);
   assert.ok((await page.$$("#load-chart svg polyline")).length >= 3, "p50, p95 and p99 lines");
   assert.match(await page.textContent("#tradeoff-chart svg title"), /Trade-off/);
+  // The error band: beside each predicted percentile, and drawn on both charts.
+  assert.match(await text("#target-rows"), /ms ±\d+%/);
+  assert.match(await text("#ttft-band"), /^±\d+%$/);
+  assert.match(await text("#error-band"), /Error band \(80% of measurements fall inside\): throughput ±\d+%/);
+  assert.ok((await page.$$("#tradeoff-chart svg line.band")).length >= 3, "a band per candidate");
+  assert.equal((await page.$$("#load-chart svg polygon.band")).length, 1);
   await page.screenshot({ path: `${OUTPUT}page.png`, fullPage: true });
 });
 
@@ -222,6 +228,9 @@ test("the element renders twice on a docs page, sharing one wasm instance", asyn
   assert.ok(["latency-first", "balanced"].includes(await verdictOf("chat")), await verdictOf("chat"));
   assert.equal(await verdictOf("batch"), "throughput-first");
   assert.ok(await docs.evaluate(() => document.getElementById("chat").shadowRoot.querySelector("svg") !== null));
+  // The element shows each target's percentile with its error band, and draws the band.
+  assert.match(await docs.evaluate(() => document.getElementById("chat").shadowRoot.querySelector("[part=targets]").textContent), /p\d+ \w+ [\d.,]+ ms ±\d+% \(target/);
+  assert.ok(await docs.evaluate(() => document.getElementById("chat").shadowRoot.querySelector("svg line.band") !== null));
   assert.ok(await docs.evaluate(() => document.getElementById("batch").shadowRoot.querySelector("svg") === null), "compact has no chart");
   assert.equal(fetched.length, 1, fetched.join(" "));
   // Interactive: a new volume re-renders.

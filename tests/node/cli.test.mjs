@@ -64,6 +64,11 @@ test("predict takes config flags", () => {
   const human = run(["predict", SCENARIO, "--tp", "4", "--precision", "fp8", "--max-batch", "128"]);
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /^Feasible: TP4 x 2 replicas in fp8/);
+  // The latency table's ± column is the prediction's error band.
+  const json4 = JSON.parse(run(["predict", SCENARIO, "--tp", "4", "--precision", "fp8", "--max-batch", "128", "--json"]).stdout);
+  const ttftRow = human.stdout.split("\n").find((line) => line.trim().startsWith("TTFT"));
+  assert.ok(ttftRow.trim().endsWith(`±${Math.round(json4.errorBand.ttft * 100)}%`), ttftRow);
+  assert.match(human.stdout, /Error band \(80% of measurements fall inside\)/);
   const json = JSON.parse(run(["predict", SCENARIO, "--tp", "8", "--engine", "tensorrt-llm", "--json"]).stdout);
   assert.equal(json.config.tensorParallel, 8);
   assert.equal(json.config.engine, "tensorrt-llm");

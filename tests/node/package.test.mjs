@@ -46,6 +46,15 @@ test("predict returns ordered percentiles and throughput for a feasible deployme
   assert.ok(prediction.outputTokensPerSecond > 0 && prediction.requestsPerSecond > 0);
   assert.ok(prediction.memory.weightsGbPerGpu > 0);
   assert.ok(prediction.roofline.unloadedTtftMs <= prediction.ttftMs.p50);
+  // How far off it may be: a band per metric, its coverage and case.
+  const band = prediction.errorBand;
+  assert.equal(band.coverage, 0.8);
+  for (const key of ["throughput", "ttft", "tpot", "itl", "e2e"]) assert.ok(band[key] > 0 && band[key] < 2, key);
+  assert.ok(["calibrated", "extrapolated", "uncalibrated"].includes(band.calibrationSource));
+  for (const check of prediction.slos) {
+    assert.ok(["meets", "at-risk", "misses"].includes(check.status));
+    assert.ok(check.bandMs[0] <= check.achievedMs && check.achievedMs <= check.bandMs[1]);
+  }
 });
 
 test("the config argument is optional", () => {

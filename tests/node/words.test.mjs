@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { advise, catalog } from "../../pkg/index.js";
 import { formatCompact, formatMs, formatNumber } from "../../pkg/web/format.js";
-import { describeConfig, describeDeployment, describeNeed, describePrediction, formatSlo, parseSlo } from "../../pkg/web/words.js";
+import { bandText, checkStatusText, describeChecks, describeConfig, describeDeployment, describeNeed, describePrediction, formatSlo, parseSlo } from "../../pkg/web/words.js";
 
 test("numbers: grouped with fixed decimals, ms with one decimal under 100, compact axis labels, a mark for missing ones", () => {
   assert.equal(formatNumber(1234.567, 1), "1,234.6");
@@ -46,4 +46,18 @@ test("an SLO written and read back", () => {
   assert.equal(parseSlo("ttft<5"), null);
   assert.equal(formatSlo({ metric: "tpot", percentile: 90, targetMs: 40.5 }), "tpot:p90<40.5ms");
   assert.equal(formatSlo({ metric: "ttft", targetMs: 500 }), "ttft:p95<500ms");
+});
+
+test("an error band reads as ±x% of its prediction, and a target inside it as at risk", () => {
+  const prediction = {
+    errorBand: { coverage: 0.8, throughput: 0.2, ttft: 0.184, tpot: 0.3, itl: 0.3, e2e: 0.25, calibrationSource: "calibrated" },
+    slos: [
+      { metric: "ttft", percentile: 95, targetMs: 500, achievedMs: 450, bandMs: [380, 533], met: true, status: "at-risk" },
+      { metric: "tpot", percentile: 95, targetMs: 80, achievedMs: 42.16, bandMs: [32.4, 54.8], met: true, status: "meets" },
+    ],
+  };
+  assert.equal(bandText(prediction, "ttft"), "±18%");
+  assert.equal(bandText({}, "ttft"), "");
+  assert.deepEqual(prediction.slos.map(checkStatusText), ["at risk", "met"]);
+  assert.equal(describeChecks(prediction), "p95 TTFT 450 ms ±18% (target 500 ms, at risk); p95 TPOT 42.2 ms ±30% (target 80 ms, met)");
 });
