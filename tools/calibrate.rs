@@ -2,10 +2,9 @@
 //! family, per engine), derives the error bands from grouped cross-validation, and prints both
 //! as Rust source (the Makefile writes it to src/perf/fitted.rs).
 
-use inferplan::catalog::GpuFamily;
-use inferplan::domain::Precision;
+use inferplan::domain::{Precision, ServingEngine};
 use inferplan::measure::validate::{cross_validate, prepare_published, BandResiduals, Grouping};
-use inferplan::measure::{FamilyFits, Fit, PreparedObservation, DATA_FILES};
+use inferplan::measure::{FamilyFits, Fit, PreparedObservation, DATA_FILES, MIN_FAMILY_ROWS};
 use inferplan::perf::{Calibration, ErrorBands};
 
 fn main() {
@@ -89,14 +88,29 @@ fn main() {
     println!();
     println!("/// The precisions each family's measurements cover.");
     println!("pub(super) const FITTED_PRECISIONS: &[(GpuFamily, Precision)] = &[");
-    for family in GpuFamily::ALL {
+    for (family, _) in &fits.by_family {
         for precision in Precision::ALL {
             if rows
                 .iter()
-                .any(|row| row.family() == Some(family) && row.observation.deployment.precision == precision)
-                && fits.by_family.iter().any(|(f, _)| *f == family)
+                .any(|row| row.family() == Some(*family) && row.observation.deployment.precision == precision)
             {
                 println!("    (GpuFamily::{family:?}, Precision::{precision:?}),");
+            }
+        }
+    }
+    println!("];");
+    println!();
+    println!("/// The engines each family was measured on enough for its factors to hold their behaviour.");
+    println!("pub(super) const FITTED_ENGINES: &[(GpuFamily, ServingEngine)] = &[");
+    for (family, _) in &fits.by_family {
+        for engine in ServingEngine::ALL {
+            let values: usize = rows
+                .iter()
+                .filter(|row| row.family() == Some(*family) && row.engine() == engine)
+                .map(|row| row.observation.measured.len())
+                .sum();
+            if values >= MIN_FAMILY_ROWS {
+                println!("    (GpuFamily::{family:?}, ServingEngine::{engine:?}),");
             }
         }
     }

@@ -9,7 +9,7 @@ use super::verdict::{Verdict, LOW_PRESSURE, TIGHT_SLACK};
 use super::Recommendation;
 use crate::catalog::GPUS_PER_NODE;
 use crate::domain::{Deployment, LoadKind, Precision, SloTarget};
-use crate::perf::{EngineFactors, MemoryPlan};
+use crate::perf::{Calibration, CalibrationCase, EngineFactors, MemoryPlan};
 use crate::predict::{Prediction, SloStatus};
 use crate::scenario::{CalibrationSource, ResolvedScenario};
 
@@ -305,10 +305,15 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             }
         }
     };
+    let feasible = matches!(
+        verdict,
+        Verdict::LatencyFirst | Verdict::Balanced | Verdict::ThroughputFirst
+    );
     let summary = match at_risk_words(prediction) {
-        Some(risk) if prediction.feasible => {
+        Some(risk) if feasible => {
             reasons.push(format!(
-                "{risk}: the measured value may fall either side of the target ({}). Leave headroom or calibrate with your own measurements.",
+                "At risk: {risk}, so the measured value may fall either side of it ({}). Leave headroom or calibrate with \
+                 your own measurements.",
                 prediction.error_band.basis
             ));
             format!("{summary} At risk: {risk}.")
@@ -323,21 +328,26 @@ pub fn band_words(band: f64) -> String {
     format!(" ±{:.0}%", band * 100.0)
 }
 
-/// The targets whose error band straddles them, in words ("p95 TTFT 1.9 s ±25% against 2 s"),
-/// or `None` when every band is clear of its target.
+/// The targets whose error band straddles them, in words ("the 500 ms p95 TTFT target lies
+/// inside the prediction's 80% range, 390-640 ms (450 ms ±42%)"), or `None` when every band is
+/// clear of its target.
 fn at_risk_words(prediction: &Prediction) -> Option<String> {
     let risky: Vec<String> = prediction
         .slos
         .iter()
         .filter(|check| check.status == SloStatus::AtRisk)
         .filter_map(|check| {
+            let [low, high] = check.band_ms?;
             Some(format!(
-                "the predicted {} {} of {}{} is within its error band of the {} target",
+                "the {} {} {} target lies inside the prediction's {} range, {}-{} ({}{})",
+                latency_words(check.target_ms),
                 percentile_words(check.percentile),
                 check.metric.id().to_uppercase(),
+                percent(prediction.error_band.coverage),
+                latency_words(low),
+                latency_words(high),
                 latency_words(check.achieved_ms?),
                 band_words(prediction.error_band.for_metric(check.metric)),
-                latency_words(check.target_ms)
             ))
         })
         .collect();
@@ -441,12 +451,19 @@ fn engine_words(c: &Context) -> Vec<String> {
     if !settings.is_empty() {
         words.push(format!("Run it on {} with {}.", engine.id(), settings.join(", ")));
     }
-    if matches!(c.scenario.calibration_source, CalibrationSource::BuiltIn) && !EngineFactors::built_in(engine).1 {
+    let extrapolated =
+        Calibration::built_in_case(&c.scenario.gpu, engine, config.precision) != CalibrationCase::Calibrated;
+    if let (CalibrationSource::BuiltIn, Some(lender), true) = (
+        &c.scenario.calibration_source,
+        EngineFactors::borrowed_from(engine),
+        extrapolated,
+    ) {
         words.push(format!(
-            "The calibration data has too few published {} measurements for factors of its own; it is modelled with its own \
-             memory split and scheduler but TensorRT-LLM's kernel factors (the error band is wider for it), so calibrate \
-             with your own benchmark files for its numbers.",
-            engine.name()
+            "The calibration data has too few published {} measurements for factors of its own: it is modelled with its \
+             own memory split and scheduler but {}'s engine factors, and its error band is the extrapolated one; \
+             calibrate with your own benchmark files for its numbers.",
+            engine.name(),
+            lender.name()
         ));
     }
     words

@@ -480,11 +480,21 @@ impl FamilyFits {
     pub fn fit(rows: &[&PreparedObservation]) -> FamilyFits {
         let weights = row_weights(rows);
         let reference = Calibration::PRIOR;
+        // An engine's factors are read only from GPU families another engine was also measured
+        // on: where one engine alone was measured (vLLM on MI300X), its shortfall cannot be told
+        // from the family's, and the family's factors take it.
+        let engine_evidence = |engine: ServingEngine| -> Vec<&PreparedObservation> {
+            rows_where(rows, |row| {
+                row.engine() == engine
+                    && rows
+                        .iter()
+                        .any(|other| other.engine() != engine && other.family() == row.family())
+            })
+        };
         let engines: Vec<ServingEngine> = ServingEngine::ALL
             .into_iter()
             .filter(|engine| {
-                *engine != ServingEngine::TensorrtLlm
-                    && measured_count(&rows_where(rows, |row| row.engine() == *engine)) >= MIN_FAMILY_ROWS
+                *engine != ServingEngine::TensorrtLlm && measured_count(&engine_evidence(*engine)) >= MIN_FAMILY_ROWS
             })
             .collect();
 
@@ -523,7 +533,7 @@ impl FamilyFits {
             .map(|engine| EngineFit {
                 engine: *engine,
                 factors: engine_factors_of(&minimum.point, *engine),
-                rows: measured_count(&rows_where(rows, |row| row.engine() == *engine)),
+                rows: measured_count(&engine_evidence(*engine)),
             })
             .collect();
 
@@ -562,7 +572,7 @@ impl FamilyFits {
         // 3. The engines' factors again, now that each family has its own.
         let family_calibration = |row: &PreparedObservation| Calibration::of_family(row.family(), &by_family, pooled);
         for fit in &mut by_engine {
-            let members = rows_where(rows, |row| row.engine() == fit.engine);
+            let members = engine_evidence(fit.engine);
             let member_weights = row_weights(&members);
             let pull = ENGINE_PRIOR_RUNS / members.len() as f64;
             let engine_loss = |x: &[f64]| {

@@ -379,8 +379,8 @@ fn number_in_notes(notes: &str, keys: &[&str], words: &[&str]) -> Option<u32> {
 /// Requests of an offline run whose count no table or note gives: vLLM's
 /// `benchmark_throughput.py` default `--num-prompts`.
 const DEFAULT_OFFLINE_REQUESTS: u32 = 1000;
-/// Fewest requests simulated for a closed loop: four per user, so the first burst is a small
-/// part of the run.
+/// Requests simulated for a closed loop whose count the source does not give: four per user,
+/// so the first burst is a small part of the run.
 const REQUESTS_PER_USER: u32 = 4;
 
 fn observation(file: &str, row: &Row) -> Result<Observation, String> {
@@ -417,6 +417,9 @@ fn observation(file: &str, row: &Row) -> Result<Observation, String> {
                     state) are not modelled"
                 .to_string(),
         );
+    }
+    if row.notes.contains("AMBIGUOUS") {
+        return Err("its source leaves the measured quantity ambiguous".to_string());
     }
     if row.gpu == "GH200" && row.notes.contains("120GB") {
         return Err("the 120 GB GH200 is not in the catalog (its 96 GB variant is)".to_string());
@@ -465,7 +468,7 @@ fn observation(file: &str, row: &Row) -> Result<Observation, String> {
                 let users = per_replica(users as u32);
                 ObservedLoad::Closed {
                     concurrency: users,
-                    requests: per_replica(stated_requests.unwrap_or(0)).max(REQUESTS_PER_USER * users),
+                    requests: stated_requests.map_or(REQUESTS_PER_USER * users, per_replica),
                 }
             } else if let Some(batch) = number("batch=").filter(|b| *b >= 1.0 && *b <= 100_000.0) {
                 static_batch = Some(batch as u32);

@@ -181,8 +181,8 @@ fn band_of(residuals: &[Residual]) -> f64 {
 }
 
 /// The bands of one set of scored values: per metric family where it has enough of them, else
-/// from all of them together.
-fn bands_of(scored: &[&Scored], grouping: Grouping) -> Option<ErrorBands> {
+/// `fallback`'s band for that metric (a wider set's), else from all of them together.
+fn bands_of(scored: &[&Scored], grouping: Grouping, fallback: Option<&ErrorBands>) -> Option<ErrorBands> {
     if scored.len() < MIN_BAND_RESIDUALS {
         return None;
     }
@@ -199,7 +199,7 @@ fn bands_of(scored: &[&Scored], grouping: Grouping) -> Option<ErrorBands> {
         if own.len() >= MIN_BAND_RESIDUALS {
             band_of(&own)
         } else {
-            overall
+            fallback.map_or(overall, |bands| band_for(bands, family))
         }
     };
     Some(ErrorBands {
@@ -246,22 +246,28 @@ impl BandResiduals<'_> {
     }
 
     /// Every built-in band: per case, and for calibrated families with enough residuals of
-    /// their own. An extrapolated or uncalibrated band is never narrower than the calibrated
-    /// one: a prediction from borrowed factors is never claimed more certain than one from its
-    /// own (with few groups left out, the calibrated quantile can come out the wider).
+    /// their own. An extrapolated band is never narrower than the calibrated one, nor an
+    /// uncalibrated one than the extrapolated: a prediction from borrowed factors is never
+    /// claimed more certain than one from its own (with few groups left out, the quantiles
+    /// can come out in another order).
     pub fn bands(&self) -> Vec<(CalibrationCase, Option<GpuFamily>, ErrorBands)> {
         let mut bands: Vec<(CalibrationCase, Option<GpuFamily>, ErrorBands)> = Vec::new();
         for (case, _, grouping) in CASES {
             let all: Vec<&Scored> = self.of(case).iter().collect();
-            if let Some(mut b) = bands_of(&all, grouping) {
-                if let Some((_, _, calibrated)) = bands.first().filter(|(c, _, _)| *c == CalibrationCase::Calibrated) {
-                    b = b.widest(calibrated);
+            if let Some(mut b) = bands_of(&all, grouping, None) {
+                // Each case at least as wide as the one before it: calibrated, extrapolated,
+                // uncalibrated.
+                if let Some((_, _, narrower)) = bands.last() {
+                    b = b.widest(narrower);
                 }
                 bands.push((case, None, b));
             }
         }
-        // A family's own band is never wider than the extrapolated one: the family's data can
-        // only help, and with few models to leave out its own quantile can come out wider.
+        // A family's own band: per metric where it has the residuals, else the calibrated one's
+        // for that metric (a family never measured on a metric is no surer of it than the rest);
+        // and never wider than the extrapolated band, since the family's data can only help
+        // (with few models to leave out its own quantile can come out wider).
+        let calibrated = bands.first().map(|(_, _, b)| *b);
         let extrapolated = bands
             .iter()
             .find(|(c, _, _)| *c == CalibrationCase::Extrapolated)
@@ -272,7 +278,7 @@ impl BandResiduals<'_> {
                 .iter()
                 .filter(|s| s.row.family() == Some(family))
                 .collect();
-            if let Some(mut b) = bands_of(&members, Grouping::Model) {
+            if let Some(mut b) = bands_of(&members, Grouping::Model, calibrated.as_ref()) {
                 if let Some(widest) = extrapolated {
                     b = b.narrowest(&widest);
                 }
@@ -294,7 +300,7 @@ impl BandResiduals<'_> {
             groups.dedup();
             for group in &groups {
                 let others: Vec<&Scored> = residuals.iter().filter(|s| grouping.key(s.row) != *group).collect();
-                let Some(bands) = bands_of(&others, grouping) else {
+                let Some(bands) = bands_of(&others, grouping, None) else {
                     continue;
                 };
                 for s in residuals.iter().filter(|s| grouping.key(s.row) == *group) {

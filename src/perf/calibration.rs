@@ -5,7 +5,9 @@
 //! committed in `fitted.rs`: a pooled set, a GPU family's own efficiencies where its data allows,
 //! and a pair of factors per engine where its data allows.
 
-use super::fitted::{ERROR_BANDS, FITTED_BY_ENGINE, FITTED_BY_FAMILY, FITTED_POOLED, FITTED_PRECISIONS};
+use super::fitted::{
+    ERROR_BANDS, FITTED_BY_ENGINE, FITTED_BY_FAMILY, FITTED_ENGINES, FITTED_POOLED, FITTED_PRECISIONS,
+};
 use crate::catalog::{GpuFamily, GpuSpec};
 use crate::domain::{Precision, ServingEngine};
 use serde::{Deserialize, Serialize};
@@ -60,11 +62,24 @@ impl EngineFactors {
         efficiency_scale: 1.0,
     };
 
-    /// The built-in factors of `engine`, and whether the calibration data covers it.
+    /// The built-in factors of `engine`, and whether the calibration data covers it. An engine
+    /// without factors of its own borrows those of the nearest measured one: SGLang vLLM's (both
+    /// schedule in Python over FlashInfer-class kernels), else TensorRT-LLM's (none).
     pub fn built_in(engine: ServingEngine) -> (EngineFactors, bool) {
-        match FITTED_BY_ENGINE.iter().find(|(e, _)| *e == engine) {
-            Some((_, factors)) => (*factors, true),
-            None => (EngineFactors::NONE, engine == ServingEngine::TensorrtLlm),
+        let fitted = |engine: ServingEngine| FITTED_BY_ENGINE.iter().find(|(e, _)| *e == engine).map(|(_, f)| *f);
+        match fitted(engine) {
+            Some(factors) => (factors, true),
+            None if engine == ServingEngine::TensorrtLlm => (EngineFactors::NONE, true),
+            None => (fitted(ServingEngine::Vllm).unwrap_or(EngineFactors::NONE), false),
+        }
+    }
+
+    /// The engine whose factors `engine` runs with, when it has none of its own.
+    pub fn borrowed_from(engine: ServingEngine) -> Option<ServingEngine> {
+        match EngineFactors::built_in(engine) {
+            (_, true) => None,
+            _ if FITTED_BY_ENGINE.iter().any(|(e, _)| *e == ServingEngine::Vllm) => Some(ServingEngine::Vllm),
+            _ => Some(ServingEngine::TensorrtLlm),
         }
     }
 
@@ -109,14 +124,23 @@ impl Calibration {
             .map_or(pooled, |(_, calibration)| *calibration)
     }
 
-    /// Which case the built-in factors are for this GPU, engine and precision.
+    /// Which case the built-in factors are for this GPU, engine and precision: calibrated when
+    /// the family has factors of its own, was measured in this precision, and either was
+    /// measured enough on this engine (its factors then hold the engine's behaviour) or the
+    /// engine has factors of its own.
     pub fn built_in_case(gpu: &GpuSpec, engine: ServingEngine, precision: Precision) -> CalibrationCase {
         let Some(family) = gpu.family else {
             return CalibrationCase::Uncalibrated;
         };
         let family_fitted = FITTED_BY_FAMILY.iter().any(|(f, _)| *f == family);
-        let precision_seen = FITTED_PRECISIONS.iter().any(|(f, p)| *f == family && *p == precision);
-        if family_fitted && precision_seen && EngineFactors::built_in(engine).1 {
+        // bf16 and fp16 run the same 16-bit kernels at the same peak.
+        let kernels = |p: Precision| if p == Precision::Fp16 { Precision::Bf16 } else { p };
+        let precision_seen = FITTED_PRECISIONS
+            .iter()
+            .any(|(f, p)| *f == family && kernels(*p) == kernels(precision));
+        let engine_seen =
+            FITTED_ENGINES.iter().any(|(f, e)| *f == family && *e == engine) || EngineFactors::built_in(engine).1;
+        if family_fitted && precision_seen && engine_seen {
             CalibrationCase::Calibrated
         } else {
             CalibrationCase::Extrapolated
@@ -132,12 +156,20 @@ impl Calibration {
             Some(family) => format!("pooled factors: no {} measurements", family.id()),
             None => "pooled factors: a custom GPU names no family".to_string(),
         };
-        let engine_words = match EngineFactors::built_in(engine) {
-            (_, true) if engine == ServingEngine::TensorrtLlm => String::new(),
-            (_, true) => format!(", adjusted for {}", engine.name()),
-            (_, false) => format!(", TensorRT-LLM's: no {} measurements", engine.name()),
+        let measured_on_family = gpu
+            .family
+            .is_some_and(|family| FITTED_ENGINES.iter().any(|(f, e)| *f == family && *e == engine));
+        let engine_words = match EngineFactors::borrowed_from(engine) {
+            None if engine == ServingEngine::TensorrtLlm => String::new(),
+            None => format!(", adjusted for {}", engine.name()),
+            Some(_) if measured_on_family => format!(", measured with {}", engine.name()),
+            Some(lender) => format!(
+                ", {}'s engine factors: too few {} measurements",
+                lender.name(),
+                engine.name()
+            ),
         };
-        format!("built in: fitted on published TensorRT-LLM, vLLM and SGLang measurements ({family}{engine_words})")
+        format!("built in: fitted on published measurements ({family}{engine_words})")
     }
 
     /// Prior factors, the starting point of every fit: decode kernels reach about 75% of HBM

@@ -5,97 +5,88 @@ use super::calibration::{Calibration, CalibrationCase, EngineFactors, ErrorBands
 use crate::catalog::GpuFamily;
 use crate::domain::{Precision, ServingEngine};
 
-/// All families together (1787 measured values, median absolute error 9.8%).
+/// All families together (1785 measured values, median absolute error 9.2%).
 pub(super) const FITTED_POOLED: Calibration = Calibration {
-    memory_efficiency: 0.6934,
-    compute_efficiency: 0.5645,
-    allreduce_latency_us: 14.251,
-    interconnect_efficiency: 0.6161,
-    step_overhead_ms: 1.1548,
-    layer_overhead_us: 34.951,
-    unoverlapped_fraction: 0.3960,
+    memory_efficiency: 0.6797,
+    compute_efficiency: 0.5891,
+    allreduce_latency_us: 16.899,
+    interconnect_efficiency: 0.5263,
+    step_overhead_ms: 1.1076,
+    layer_overhead_us: 35.202,
+    unoverlapped_fraction: 0.3600,
 };
 
 /// Each family's efficiencies and all-reduce latency, shrunk towards the pooled ones.
 pub(super) const FITTED_BY_FAMILY: &[(GpuFamily, Calibration)] = &[
-    // Hopper: 1277 measured values, median absolute error 8.5%.
+    // Hopper: 1277 measured values, median absolute error 8.4%.
     (
         GpuFamily::Hopper,
         Calibration {
-            memory_efficiency: 0.7206,
-            compute_efficiency: 0.5802,
-            allreduce_latency_us: 14.460,
-            interconnect_efficiency: 0.6053,
-            step_overhead_ms: 1.1548,
-            layer_overhead_us: 34.951,
-            unoverlapped_fraction: 0.3960,
+            memory_efficiency: 0.7046,
+            compute_efficiency: 0.5968,
+            allreduce_latency_us: 16.672,
+            interconnect_efficiency: 0.5231,
+            step_overhead_ms: 1.1076,
+            layer_overhead_us: 35.202,
+            unoverlapped_fraction: 0.3600,
         },
     ),
-    // Ampere: 147 measured values, median absolute error 11.2%.
+    // Ampere: 147 measured values, median absolute error 10.8%.
     (
         GpuFamily::Ampere,
         Calibration {
-            memory_efficiency: 0.6810,
-            compute_efficiency: 0.5629,
-            allreduce_latency_us: 14.460,
-            interconnect_efficiency: 0.6120,
-            step_overhead_ms: 1.1548,
-            layer_overhead_us: 34.951,
-            unoverlapped_fraction: 0.3960,
+            memory_efficiency: 0.6667,
+            compute_efficiency: 0.5877,
+            allreduce_latency_us: 17.196,
+            interconnect_efficiency: 0.5206,
+            step_overhead_ms: 1.1076,
+            layer_overhead_us: 35.202,
+            unoverlapped_fraction: 0.3600,
         },
     ),
-    // Ada: 106 measured values, median absolute error 10.0%.
+    // Ada: 106 measured values, median absolute error 4.8%.
     (
         GpuFamily::Ada,
         Calibration {
-            memory_efficiency: 0.6799,
-            compute_efficiency: 0.5501,
-            allreduce_latency_us: 14.480,
-            interconnect_efficiency: 0.5551,
-            step_overhead_ms: 1.1548,
-            layer_overhead_us: 34.951,
-            unoverlapped_fraction: 0.3960,
+            memory_efficiency: 0.6756,
+            compute_efficiency: 0.5845,
+            allreduce_latency_us: 17.049,
+            interconnect_efficiency: 0.4941,
+            step_overhead_ms: 1.1076,
+            layer_overhead_us: 35.202,
+            unoverlapped_fraction: 0.3600,
         },
     ),
-    // Blackwell: 166 measured values, median absolute error 17.4%.
+    // Blackwell: 166 measured values, median absolute error 18.4%.
     (
         GpuFamily::Blackwell,
         Calibration {
-            memory_efficiency: 0.6356,
-            compute_efficiency: 0.4915,
-            allreduce_latency_us: 14.460,
-            interconnect_efficiency: 0.5827,
-            step_overhead_ms: 1.1548,
-            layer_overhead_us: 34.951,
-            unoverlapped_fraction: 0.3960,
+            memory_efficiency: 0.6216,
+            compute_efficiency: 0.5405,
+            allreduce_latency_us: 16.672,
+            interconnect_efficiency: 0.4918,
+            step_overhead_ms: 1.1076,
+            layer_overhead_us: 35.202,
+            unoverlapped_fraction: 0.3600,
         },
     ),
-    // Cdna3: 91 measured values, median absolute error 12.4%.
+    // Cdna3: 89 measured values, median absolute error 15.3%.
     (
         GpuFamily::Cdna3,
         Calibration {
-            memory_efficiency: 0.6862,
-            compute_efficiency: 0.5502,
-            allreduce_latency_us: 14.298,
-            interconnect_efficiency: 0.6059,
-            step_overhead_ms: 1.1548,
-            layer_overhead_us: 34.951,
-            unoverlapped_fraction: 0.3960,
+            memory_efficiency: 0.6598,
+            compute_efficiency: 0.5753,
+            allreduce_latency_us: 16.672,
+            interconnect_efficiency: 0.5014,
+            step_overhead_ms: 1.1076,
+            layer_overhead_us: 35.202,
+            unoverlapped_fraction: 0.3600,
         },
     ),
 ];
 
 /// Each engine's factors against TensorRT-LLM's.
-pub(super) const FITTED_BY_ENGINE: &[(ServingEngine, EngineFactors)] = &[
-    // vLLM: 97 measured values.
-    (
-        ServingEngine::Vllm,
-        EngineFactors {
-            overhead_scale: 1.0401,
-            efficiency_scale: 0.8297,
-        },
-    ),
-];
+pub(super) const FITTED_BY_ENGINE: &[(ServingEngine, EngineFactors)] = &[];
 
 /// The precisions each family's measurements cover.
 pub(super) const FITTED_PRECISIONS: &[(GpuFamily, Precision)] = &[
@@ -109,86 +100,95 @@ pub(super) const FITTED_PRECISIONS: &[(GpuFamily, Precision)] = &[
     (GpuFamily::Cdna3, Precision::Fp8),
 ];
 
+/// The engines each family was measured on enough for its factors to hold their behaviour.
+pub(super) const FITTED_ENGINES: &[(GpuFamily, ServingEngine)] = &[
+    (GpuFamily::Hopper, ServingEngine::TensorrtLlm),
+    (GpuFamily::Ampere, ServingEngine::TensorrtLlm),
+    (GpuFamily::Ada, ServingEngine::TensorrtLlm),
+    (GpuFamily::Blackwell, ServingEngine::TensorrtLlm),
+    (GpuFamily::Cdna3, ServingEngine::Vllm),
+];
+
 /// Relative error factors at 80% coverage, from cross-validated residuals (`measure::validate`).
 pub(super) const ERROR_BANDS: &[(CalibrationCase, Option<GpuFamily>, ErrorBands)] = &[
     (
         CalibrationCase::Calibrated,
         None,
         ErrorBands {
-            throughput: 0.256,
-            ttft: 0.202,
-            decode: 0.421,
-            e2e: 0.193,
+            throughput: 0.239,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.174,
         },
     ),
     (
         CalibrationCase::Extrapolated,
         None,
         ErrorBands {
-            throughput: 0.283,
-            ttft: 0.298,
-            decode: 0.421,
-            e2e: 0.567,
+            throughput: 0.299,
+            ttft: 0.302,
+            decode: 0.401,
+            e2e: 0.315,
         },
     ),
     (
         CalibrationCase::Uncalibrated,
         None,
         ErrorBands {
-            throughput: 0.274,
-            ttft: 0.266,
-            decode: 0.441,
-            e2e: 0.540,
+            throughput: 0.299,
+            ttft: 0.302,
+            decode: 0.474,
+            e2e: 0.315,
         },
     ),
     (
         CalibrationCase::Calibrated,
         Some(GpuFamily::Hopper),
         ErrorBands {
-            throughput: 0.223,
-            ttft: 0.202,
-            decode: 0.421,
-            e2e: 0.214,
+            throughput: 0.216,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.107,
         },
     ),
     (
         CalibrationCase::Calibrated,
         Some(GpuFamily::Ampere),
         ErrorBands {
-            throughput: 0.279,
-            ttft: 0.279,
-            decode: 0.279,
-            e2e: 0.279,
+            throughput: 0.254,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.174,
         },
     ),
     (
         CalibrationCase::Calibrated,
         Some(GpuFamily::Ada),
         ErrorBands {
-            throughput: 0.283,
-            ttft: 0.298,
-            decode: 0.311,
-            e2e: 0.311,
+            throughput: 0.176,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.174,
         },
     ),
     (
         CalibrationCase::Calibrated,
         Some(GpuFamily::Blackwell),
         ErrorBands {
-            throughput: 0.283,
-            ttft: 0.298,
-            decode: 0.421,
-            e2e: 0.567,
+            throughput: 0.299,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.174,
         },
     ),
     (
         CalibrationCase::Calibrated,
         Some(GpuFamily::Cdna3),
         ErrorBands {
-            throughput: 0.283,
-            ttft: 0.298,
-            decode: 0.368,
-            e2e: 0.255,
+            throughput: 0.299,
+            ttft: 0.205,
+            decode: 0.388,
+            e2e: 0.215,
         },
     ),
 ];

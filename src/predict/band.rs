@@ -62,13 +62,15 @@ impl ErrorBand {
             ),
         };
         let bands = ErrorBands::built_in(case, gpu.family);
+        // In whole percent, as every text shows them: the JSON and the words agree to the figure.
+        let whole_percent = |r: f64| (r * 100.0).round() / 100.0;
         ErrorBand {
             coverage: BAND_COVERAGE,
-            throughput: bands.throughput,
-            ttft: bands.ttft,
-            tpot: bands.decode,
-            itl: bands.decode,
-            e2e: bands.e2e,
+            throughput: whole_percent(bands.throughput),
+            ttft: whole_percent(bands.ttft),
+            tpot: whole_percent(bands.decode),
+            itl: whole_percent(bands.decode),
+            e2e: whole_percent(bands.e2e),
             calibration_source: case,
             basis: format!(
                 "{:.0}% of measured values lie within the band: {basis}",

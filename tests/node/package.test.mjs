@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as esm from "../../pkg/index.js";
+import { bandText } from "../../pkg/web/words.js";
 
 const require = createRequire(import.meta.url);
 const cjs = require("../../pkg");
@@ -136,6 +137,12 @@ test("advise answers latency or throughput first with a recommended config", () 
   assert.ok(chatbot.frontier.length >= 1 && chatbot.candidates.length >= chatbot.frontier.length);
   assert.ok(chatbot.candidates.some((point) => point.recommended));
   assert.equal(chatbot.prediction.config.tensorParallel, chatbot.config.tensorParallel);
+  // The band in the reasons is the band in the JSON, as the page and the command print it.
+  for (const check of chatbot.prediction.slos) {
+    const shown = bandText(chatbot.prediction, check.metric);
+    assert.match(shown, /^±\d+%$/);
+    assert.ok(chatbot.reasons.some((reason) => reason.includes(shown)), `${shown} in ${chatbot.reasons}`);
+  }
 
   const reports = esm.advise({
     useCase: "summarization",
