@@ -30,7 +30,7 @@ impl Error {
         Error::InvalidValue {
             field: field.into(),
             requirement: requirement.into(),
-            got: got.to_string(),
+            got: shortened(&got.to_string()),
         }
     }
 
@@ -43,19 +43,39 @@ impl Error {
         }
     }
 
-    /// Decoding errors from serde, with the path where decoding stopped.
+    /// Decoding errors from serde, with the path where decoding stopped. A missing field is
+    /// named by its own path, not its parent's.
     pub(crate) fn from_path_error<E: fmt::Display>(error: serde_path_to_error::Error<E>, root: &str) -> Self {
         let path = error.path().to_string();
-        let field = match (root.is_empty(), path.as_str()) {
-            (_, ".") => root.to_string(),
-            (true, path) => path.to_string(),
-            (false, path) => format!("{root}.{path}"),
+        let message = shortened(&error.into_inner().to_string());
+        let join = |parent: &str, child: &str| match (parent.is_empty(), child) {
+            (_, ".") => parent.to_string(),
+            (true, child) => child.to_string(),
+            (false, child) => format!("{parent}.{child}"),
         };
-        Error::Malformed {
-            field,
-            message: error.into_inner().to_string(),
+        let mut field = join(root, &path);
+        if let Some(missing) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            field = join(&field, missing);
         }
+        Error::Malformed { field, message }
     }
+}
+
+/// Longest echo of a given value in an error message, characters: a message names what was
+/// wrong, it does not repeat a 10 MB input.
+const MAX_ECHO_CHARS: usize = 200;
+
+/// `text`, cut to `MAX_ECHO_CHARS` with a note of its length when longer.
+fn shortened(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= MAX_ECHO_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX_ECHO_CHARS).collect();
+    format!("{head}... ({length} characters)")
 }
 
 impl fmt::Display for Error {
@@ -74,7 +94,8 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "{field}: unknown {kind} \"{got}\"; valid {kind}s: {}",
+                    "{field}: unknown {kind} \"{}\"; valid {kind}s: {}",
+                    shortened(got),
                     valid.join(", ")
                 )
             }

@@ -72,9 +72,27 @@ pub fn import_benchmark(
     } else {
         from_js(options, "options")?
     };
+    // Texts are read as they are (a 64 MiB file is not copied through JSON).
     let texts: Vec<String> = match text.as_string() {
         Some(text) => vec![text],
-        None => from_js(text, "text")?,
+        None if js_sys::Array::is_array(&text) => js_sys::Array::from(&text)
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                item.as_string().ok_or_else(|| {
+                    to_js_error(Error::Malformed {
+                        field: format!("text[{index}]"),
+                        message: "a benchmark file's text is required".to_string(),
+                    })
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        None => {
+            return Err(to_js_error(Error::Malformed {
+                field: "text".to_string(),
+                message: "the text of a benchmark file, or an array of them, is required".to_string(),
+            }))
+        }
     };
     let runs = texts
         .iter()
@@ -115,10 +133,64 @@ pub fn predict(
     to_js(&prediction)
 }
 
-/// Decodes a JS value, naming the path where decoding failed (under `root`).
+/// Decodes a JS value as the Rust path decodes JSON text, naming the path where decoding failed
+/// (under `root`). The value goes through `JSON.stringify` first: it reads own enumerable
+/// properties only (an inherited `Object.prototype.seed` is not input), and it is where a
+/// cycle, a nesting too deep for the JS stack, a getter or Proxy trap that throws, or a BigInt
+/// fails: in JavaScript, before any Rust recursion, so the instance is never harmed. The text
+/// then meets the same decoder as Rust callers: unknown keys rejected, nesting bounded (128
+/// levels), every error naming its field. NaN and infinities, which JSON cannot carry, travel
+/// as strings and are refused with the field and the value.
 fn from_js<T: DeserializeOwned>(value: JsValue, root: &str) -> Result<T, JsValue> {
-    let deserializer = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| to_js_error(Error::from_path_error(error, root)))
+    let replacer =
+        Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(|_key: JsValue, value: JsValue| match value.as_f64() {
+            Some(number) if !number.is_finite() => JsValue::from_str(&non_finite_words(number)),
+            _ => value,
+        });
+    let text = js_sys::JSON::stringify_with_replacer(&value, replacer.as_ref())
+        .map_err(|thrown| {
+            let reason = js_sys::Error::from(thrown).message().as_string().unwrap_or_default();
+            to_js_error(Error::Malformed {
+                field: root.to_string(),
+                message: format!(
+                    "the input cannot be read as plain data (a cycle, nesting too deep, a getter or Proxy that throws, \
+                     or a BigInt): {reason}"
+                ),
+            })
+        })?
+        .as_string()
+        .ok_or_else(|| {
+            to_js_error(Error::Malformed {
+                field: root.to_string(),
+                message: "an object is required, got undefined or a function".to_string(),
+            })
+        })?;
+    crate::scenario::from_json(&text, root).map_err(|error| {
+        let message = error.to_string();
+        let non_finite = ["NaN", "Infinity", "-Infinity"]
+            .into_iter()
+            .find(|words| message.contains(&format!("invalid type: string \"{words}\"")));
+        to_js_error(match (non_finite, error) {
+            (Some(words), error) => Error::invalid(error.field(), "a finite number", words),
+            // JSON text positions mean nothing to a caller who passed an object.
+            (None, Error::Malformed { field, message }) => Error::Malformed {
+                field,
+                message: message.split(" at line ").next().unwrap_or_default().to_string(),
+            },
+            (None, error) => error,
+        })
+    })
+}
+
+/// How JavaScript writes a non-finite number.
+fn non_finite_words(number: f64) -> String {
+    if number.is_nan() {
+        "NaN".to_string()
+    } else if number > 0.0 {
+        "Infinity".to_string()
+    } else {
+        "-Infinity".to_string()
+    }
 }
 
 /// Encodes as plain JSON-compatible objects (not Maps).

@@ -10,6 +10,14 @@ use rand_pcg::Pcg64Mcg;
 /// pass a million, where it is constant to 0.1% anyway and its arithmetic loses its footing.
 pub const SMALLEST_ARRIVAL_CV: f64 = 1e-3;
 
+/// Tries the gamma sampler's rejection loop makes before giving up: it accepts with probability
+/// above 0.95 per try for every shape of 1 or more, so a thousand tries never run out in practice.
+const MAX_GAMMA_TRIES: u32 = 1000;
+
+/// Arrival gaps more variable than this are taken at this CV: the gamma's shape, 1/CV^2, would
+/// otherwise underflow (scenarios stop at 10, `scenario::limits::MAX_CV`).
+pub const LARGEST_ARRIVAL_CV: f64 = 1000.0;
+
 /// A seeded random source with the samplers the workload needs.
 pub struct Sampler {
     rng: Pcg64Mcg,
@@ -47,15 +55,20 @@ impl Sampler {
     }
 
     /// Gamma with the given shape and unit scale (Marsaglia & Tsang 2000; for shape < 1 the
-    /// boost `G(a) = G(a+1) U^(1/a)`).
+    /// boost `G(a) = G(a+1) U^(1/a)`). The rejection loop accepts within a few tries for any
+    /// finite shape; a shape no caller should pass (NaN, infinite, not positive) or a loop that
+    /// somehow never accepts returns the distribution's mean rather than spinning.
     pub fn gamma(&mut self, shape: f64) -> f64 {
+        if !(shape.is_finite() && shape > 0.0) {
+            return if shape.is_finite() { 0.0 } else { f64::MAX };
+        }
         if shape < 1.0 {
             let boost = libm::pow(self.uniform(), 1.0 / shape);
             return self.gamma(shape + 1.0) * boost;
         }
         let d = shape - 1.0 / 3.0;
         let c = 1.0 / libm::sqrt(9.0 * d);
-        loop {
+        for _ in 0..MAX_GAMMA_TRIES {
             let x = self.standard_normal();
             let v = (1.0 + c * x).powi(3);
             if v <= 0.0 {
@@ -66,18 +79,19 @@ impl Sampler {
                 return d * v;
             }
         }
+        shape
     }
 
     /// A gap between arrivals with the given mean and coefficient of variation: constant for
-    /// CV under `SMALLEST_ARRIVAL_CV`, exponential (Poisson arrivals) for CV 1, gamma with shape
+    /// CV under `SMALLEST_ARRIVAL_CV` (or not a number), exponential (Poisson arrivals) for CV 1, gamma with shape
     /// 1/CV^2 otherwise.
     pub fn interarrival(&mut self, mean_s: f64, cv: f64) -> f64 {
-        if cv < SMALLEST_ARRIVAL_CV {
+        if cv.is_nan() || cv < SMALLEST_ARRIVAL_CV {
             mean_s
         } else if cv == 1.0 {
             self.exponential(mean_s)
         } else {
-            let shape = 1.0 / (cv * cv);
+            let shape = 1.0 / (cv.min(LARGEST_ARRIVAL_CV) * cv.min(LARGEST_ARRIVAL_CV));
             self.gamma(shape) * mean_s / shape
         }
     }
@@ -105,6 +119,31 @@ mod tests {
         let mean = samples.iter().sum::<f64>() / n;
         let variance = samples.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
         (mean, variance.sqrt() / mean)
+    }
+
+    #[test]
+    fn gamma_returns_for_any_shape() {
+        let mut sampler = Sampler::new(3);
+        for shape in [
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            0.0,
+            5e-324,
+            1e-300,
+            0.01,
+            1.0,
+            1e6,
+            1e300,
+            f64::MAX,
+        ] {
+            let sample = sampler.gamma(shape);
+            assert!(!sample.is_nan() && sample >= 0.0, "shape {shape}: {sample}");
+        }
+        for cv in [f64::NAN, 5e-324, 1e-3, 10.0, 1e300] {
+            let gap = sampler.interarrival(0.5, cv);
+            assert!(!gap.is_nan() && gap >= 0.0, "cv {cv}: {gap}");
+        }
     }
 
     #[test]

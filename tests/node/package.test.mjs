@@ -210,3 +210,37 @@ test("the published package has no panic for the tests", async () => {
     assert.ok(!readFileSync(new URL(`../../pkg/${dir}/inferplan.js`, import.meta.url), "utf8").includes("__panicForTests"));
   }
 });
+
+test("hostile values get named errors, unknown and inherited keys are not input, and the instance survives 10,000 of them", () => {
+  const good = { useCase: "chat", model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 1 }, workload: { load: { requestsPerSecond: 1 } } };
+  const expected = JSON.stringify(esm.predict(good));
+  assert.throws(() => esm.predict({}), { field: "model", message: "model: missing field `model`" });
+  assert.throws(() => esm.predict({ ...good, fleet: { ...good.fleet, pricePerGPUHour: 2 } }), { field: "fleet.pricePerGPUHour" });
+  assert.throws(() => esm.predict(good, { tensorParalel: 2 }), { field: "config.tensorParalel" });
+  assert.throws(() => esm.importBenchmark("x", { fromat: "vllm" }), { field: "options.fromat" });
+  assert.throws(() => esm.importBenchmark(5), { field: "text" });
+  assert.throws(() => esm.predict({ ...good, model: "x".repeat(1_000_000) }), (error) => error.field === "model" && error.message.length < 1000);
+  Object.prototype.seed = 5;
+  try {
+    assert.equal(JSON.stringify(esm.predict(good)), expected, "an inherited property is not input");
+  } finally {
+    delete Object.prototype.seed;
+  }
+  const cyclic = { ...good };
+  cyclic.self = cyclic;
+  let deep = {};
+  for (let level = 0; level < 100_000; level += 1) deep = { a: deep };
+  const hostile = [
+    cyclic,
+    { ...good, get seed() { throw new Error("getter"); } },
+    new Proxy(good, { get() { throw new Error("trap"); } }),
+    { ...good, seed: 10n },
+    { ...good, workload: { load: { requestsPerSecond: NaN } } },
+  ];
+  assert.throws(() => esm.predict(deep), { field: "" });
+  for (let call = 0; call < 10_000; call += 1) {
+    assert.throws(() => esm.predict(hostile[call % hostile.length]), (error) => error instanceof Error && typeof error.field === "string");
+  }
+  assert.equal(JSON.stringify(esm.predict(good)), expected);
+  assert.equal(typeof esm.version(), "string");
+});
