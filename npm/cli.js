@@ -221,8 +221,14 @@ function printRecommendation(recommendation) {
   for (const reason of recommendation.reasons) console.log(`  - ${reason}`);
 }
 
+/**
+ * Text that came from a file, safe for a terminal: control characters (escape sequences that
+ * could clear the screen or forge output, carriage returns, bells) become "?".
+ */
+const printable = (text) => String(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+
 function printRun(run) {
-  console.log(`${run.tool}${run.toolVersion ? ` ${run.toolVersion}` : ""} (${run.format})${run.model ? `, model ${run.model}` : ""}: ${run.points.length} load level(s)`);
+  console.log(printable(`${run.tool}${run.toolVersion ? ` ${run.toolVersion}` : ""} (${run.format})${run.model ? `, model ${run.model}` : ""}: ${run.points.length} load level(s)`));
   const header = ["offered", "req/s", "out tok/s", "ok/failed", "TTFT p95", "TPOT p95", "ITL p95", "E2E p95"];
   console.log(`  ${header[0].padEnd(14)}${header.slice(1).map((h) => h.padStart(11)).join("")}`);
   for (const point of run.points) {
@@ -232,13 +238,23 @@ function printRun(run) {
       formatMs(point.ttftMs.p95), formatMs(point.tpotMs.p95), formatMs(point.itlMs.p95), formatMs(point.e2eMs.p95)];
     console.log(`  ${offered.padEnd(14)}${cells.map((c) => c.padStart(11)).join("")}`);
   }
-  for (const note of run.notes) console.log(`  note: ${note}`);
+  for (const note of run.notes) console.log(`  note: ${printable(note)}`);
 }
 
 function importFiles(files, format) {
   if (files.length === 0) throw new UsageError("give at least one benchmark file");
   const texts = files.map(readText);
-  return guarded(() => importBenchmark(texts, format === undefined ? undefined : { format }));
+  const options = format === undefined ? undefined : { format };
+  // Each file alone first, so an error names the file that failed.
+  texts.forEach((text, index) => {
+    try {
+      importBenchmark(text, options);
+    } catch (error) {
+      if (error instanceof Error && "field" in error) throw new UsageError(printable(`${files[index]}: ${error.message}`));
+      throw error;
+    }
+  });
+  return guarded(() => importBenchmark(texts, options));
 }
 
 function main(argv) {
@@ -287,7 +303,7 @@ try {
   main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError || error instanceof FlagError) {
-    console.error(`inferplan: ${error.message}`);
+    console.error(`inferplan: ${printable(error.message)}`);
     process.exitCode = 2;
   } else {
     console.error(`inferplan: unexpected failure: ${error?.stack ?? error}`);

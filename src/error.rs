@@ -64,6 +64,17 @@ impl Error {
     }
 }
 
+/// A number as a person writes it: plainly in everyday ranges, in scientific notation when huge
+/// or tiny (1e308 and 5e-324, not 309 digits or 324 decimals).
+pub fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() || (1e-6..1e16).contains(&magnitude) {
+        value.to_string()
+    } else {
+        format!("{value:e}")
+    }
+}
+
 /// Longest echo of a given value in an error message, characters: a message names what was
 /// wrong, it does not repeat a 10 MB input.
 const MAX_ECHO_CHARS: usize = 200;
@@ -110,7 +121,7 @@ impl std::error::Error for Error {}
 /// Range checks shared by every validator. Each names the field, the requirement and the
 /// limit in its error, and rejects NaN and infinities.
 pub(crate) mod check {
-    use super::{Error, Result};
+    use super::{number, Error, Result};
 
     /// A finite number in `(0, max]`.
     pub fn positive(field: &str, value: f64, max: f64) -> Result<f64> {
@@ -119,8 +130,8 @@ pub(crate) mod check {
         } else {
             Err(Error::invalid(
                 field,
-                format!("a positive number (at most {max})"),
-                value,
+                format!("a positive number (at most {})", number(max)),
+                number(value),
             ))
         }
     }
@@ -130,7 +141,11 @@ pub(crate) mod check {
         if value.is_finite() && (min..=max).contains(&value) {
             Ok(value)
         } else {
-            Err(Error::invalid(field, format!("a number from {min} to {max}"), value))
+            Err(Error::invalid(
+                field,
+                format!("a number from {} to {}", number(min), number(max)),
+                number(value),
+            ))
         }
     }
 
@@ -139,7 +154,11 @@ pub(crate) mod check {
         if value.is_finite() && (0.0..=max).contains(&value) {
             Ok(value)
         } else {
-            Err(Error::invalid(field, format!("a number from 0 to {max}"), value))
+            Err(Error::invalid(
+                field,
+                format!("a number from 0 to {}", number(max)),
+                number(value),
+            ))
         }
     }
 
@@ -171,8 +190,28 @@ pub(crate) mod check {
             Err(Error::invalid(
                 field,
                 format!("a positive integer (at most {max})"),
-                value,
+                number(value),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_print_extreme_numbers_briefly_and_never_echo_a_huge_value() {
+        assert_eq!(number(1e308), "1e308");
+        assert_eq!(number(5e-324), "5e-324");
+        assert_eq!(number(2.5), "2.5");
+        assert_eq!(number(f64::NAN), "NaN");
+        let error = check::positive("workload.promptTokens", 1e308, 1_048_576.0).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "workload.promptTokens must be a positive number (at most 1048576), got 1e308"
+        );
+        let huge = Error::invalid("model", "a catalog id", "x".repeat(10_000_000));
+        assert!(huge.to_string().len() < 300, "{}", huge.to_string().len());
     }
 }

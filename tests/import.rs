@@ -266,7 +266,26 @@ fn malformed_and_truncated_files_say_what_was_expected() {
         .to_string();
     assert_eq!(
         missing,
-        "text: vLLM bench serve JSON: `completed` must be a request count"
+        "text: vLLM bench serve JSON: `completed` must be a positive request count"
+    );
+    // A negative count, and a run that completed nothing, measured nothing.
+    for completed in ["-5", "0", "2.5"] {
+        let text = format!(r#"{{ "completed": {completed}, "request_throughput": 3, "mean_ttft_ms": 20 }}"#);
+        let error = import_benchmark(&text, None).unwrap_err().to_string();
+        assert!(
+            error.contains("`completed` must be a positive request count"),
+            "{completed}: {error}"
+        );
+    }
+    // A per-request sample that is not a finite number is refused, not carried into the run.
+    let detailed = sample("vllm-bench-serve-rate5-detailed.json");
+    let start = detailed.find("\"ttfts\": [").unwrap() + "\"ttfts\": [".len();
+    let end = start + detailed[start..].find(',').unwrap();
+    let poisoned = format!("{}-1.0{}", &detailed[..start], &detailed[end..]);
+    let error = import_benchmark(&poisoned, None).unwrap_err().to_string();
+    assert!(
+        error.contains("not a finite non-negative number") || error.contains("per-request"),
+        "{error}"
     );
     let no_unit = import_benchmark("ttft,e2e\n1,2\n", None).unwrap_err().to_string();
     assert!(

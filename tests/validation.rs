@@ -337,3 +337,19 @@ fn tensorrt_llm_is_refused_on_an_amd_gpu_and_never_searched_there() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn too_many_targets_is_an_error_naming_slo() {
+    let slos: Vec<String> = (0..17)
+        .map(|i| format!(r#"{{ "metric": "itl", "percentile": {}, "targetMs": 100 }}"#, 50 + i))
+        .collect();
+    let scenario = inferplan::Scenario::from_json(&format!(
+        r#"{{ "useCase": "chat", "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": 1 }},
+            "workload": {{ "load": {{ "requestsPerSecond": 1 }} }}, "slo": [{}] }}"#,
+        slos.join(",")
+    ))
+    .unwrap();
+    let error = inferplan::advise(&scenario).unwrap_err();
+    assert_eq!(error.field(), "slo");
+    assert!(error.to_string().contains("at most 16 targets"), "{error}");
+}

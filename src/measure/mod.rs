@@ -212,7 +212,14 @@ fn check_bounds(run: &MeasuredRun) -> Result<(), Error> {
         .into_iter()
         .chain(stats.iter().flat_map(|s| [s.mean, s.p50, s.p90, s.p95, s.p99]))
         .flatten();
-        for value in values {
+        let samples = &point.samples;
+        let sampled = samples.iter().flat_map(|s| {
+            [&s.ttft_ms, &s.tpot_ms, &s.e2e_ms, &s.prompt_tokens, &s.output_tokens]
+                .into_iter()
+                .flatten()
+                .copied()
+        });
+        for value in values.chain(sampled) {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::Malformed {
                     field: "text".to_string(),

@@ -42,8 +42,19 @@ fn seconds_array(object: &Object, name: &str) -> Result<Option<Vec<f64>>, Import
 }
 
 pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
-    let completed = number(object, "completed").ok_or_else(|| ImportError::field("completed", "a request count"))?;
-    let failed = number(object, "failed").unwrap_or(0.0);
+    let completed = number(object, "completed")
+        .filter(|count| *count >= 1.0 && count.fract() == 0.0)
+        .ok_or_else(|| ImportError::field("completed", "a positive request count"))?;
+    let failed = number(object, "failed")
+        .map(|count| {
+            if count >= 0.0 && count.fract() == 0.0 {
+                Ok(count)
+            } else {
+                Err(ImportError::field("failed", "a request count"))
+            }
+        })
+        .transpose()?
+        .unwrap_or(0.0);
     let mut notes = vec![
         "vLLM reports latencies in ms and per-request arrays in seconds; all are in ms here".to_string(),
         "prompt tokens are the client tokenizer's counts (input_lens / total_input_tokens)".to_string(),

@@ -39,6 +39,9 @@ pub const MAX_MEASURED_POINTS: usize = 64;
 pub const MAX_ALLREDUCE_LATENCY_US: f64 = 100_000.0;
 /// Largest calibration per-iteration overhead a scenario may give, ms.
 pub const MAX_STEP_OVERHEAD_MS: f64 = 10_000.0;
+/// Most latency targets in one scenario: every metric at a couple of percentiles is 8; each
+/// target is checked on every simulated request, so their count multiplies the work.
+pub const MAX_SLOS: usize = 16;
 /// Largest per-layer overhead a given calibration may state, microseconds.
 pub const MAX_LAYER_OVERHEAD_US: f64 = 100_000.0;
 

@@ -116,6 +116,13 @@ impl Scenario {
         let mut slos = match &self.slo {
             None => preset.map_or_else(Vec::new, |p| p.slos.to_vec()),
             Some(Slos::One(slo)) => vec![slo.resolve("slo")?],
+            Some(Slos::Many(slos)) if slos.len() > MAX_SLOS => {
+                return Err(Error::invalid(
+                    "slo",
+                    format!("at most {MAX_SLOS} targets (one per metric and percentile)"),
+                    format!("{} targets", slos.len()),
+                ))
+            }
             Some(Slos::Many(slos)) => slos
                 .iter()
                 .enumerate()

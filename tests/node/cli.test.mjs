@@ -83,6 +83,27 @@ test("import prints every load level, and --json the run", () => {
   assert.equal(json.points[0].completed, 200);
 });
 
+test("import prints a file's text without its control characters, and an error names the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "inferplan-cli-"));
+  try {
+    const sample = JSON.parse(readFileSync(join(SAMPLES, "vllm-bench-serve-rate5-detailed.json"), "utf8"));
+    sample.model_id = "evil\u001b[2J\u001b[Hforged\rline\u0007";
+    const hostile = join(dir, "hostile.json");
+    writeFileSync(hostile, JSON.stringify(sample));
+    const printed = run(["import", hostile]);
+    assert.equal(printed.status, 0, printed.stderr);
+    assert.doesNotMatch(printed.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+    assert.match(printed.stdout, /model evil\?\[2J\?\[Hforged\?line\?/);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, "{ \"completed\": ");
+    const failed = run(["import", join(SAMPLES, "vllm-bench-serve-rate5-detailed.json"), broken]);
+    assert.equal(failed.status, 2);
+    assert.match(failed.stderr, new RegExp(`^inferplan: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("bad input exits 2 with the message on stderr", () => {
   const cases = [
     [["advise", SCENARIO, "--gpus=-3"], /fleet\.count must be a positive integer/],
