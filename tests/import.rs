@@ -277,6 +277,11 @@ fn malformed_and_truncated_files_say_what_was_expected() {
             "{completed}: {error}"
         );
     }
+    // JSON lines of a single record are still AIPerf's records export.
+    let records = sample("aiperf-concurrency16-records-first100.jsonl");
+    let one = records.lines().next().unwrap();
+    let run = import_benchmark(one, None).unwrap();
+    assert_eq!(run.tool, import_benchmark(&records, None).unwrap().tool);
     // A per-request sample that is not a finite number is refused, not carried into the run.
     let detailed = sample("vllm-bench-serve-rate5-detailed.json");
     let start = detailed.find("\"ttfts\": [").unwrap() + "\"ttfts\": [".len();

@@ -162,6 +162,9 @@ fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRu
         aiperf::import(&object).map_err(|e| e.into_error("AIPerf profile export JSON"))
     } else if pick(BenchmarkFormat::Llmperf, llmperf::detect) {
         llmperf::import(&object).map_err(|e| e.into_error("LLMPerf summary JSON"))
+    } else if format.is_none() && aiperf::detect_records(&object) {
+        // JSON lines of one record parse as one object.
+        aiperf::import_records(&[object]).map_err(|e| e.into_error("AIPerf records JSONL"))
     } else {
         Err(unknown_format())
     }
@@ -213,6 +216,16 @@ fn check_bounds(run: &MeasuredRun) -> Result<(), Error> {
         .chain(stats.iter().flat_map(|s| [s.mean, s.p50, s.p90, s.p95, s.p99]))
         .flatten();
         let samples = &point.samples;
+        if let Some(s) = samples
+            .as_ref()
+            .filter(|s| s.ttft_ms.len().max(s.e2e_ms.len()) > MAX_RECORDS)
+        {
+            return Err(Error::invalid(
+                "text",
+                format!("at most {MAX_RECORDS} per-request entries"),
+                format!("{} in point {index}", s.ttft_ms.len().max(s.e2e_ms.len())),
+            ));
+        }
         let sampled = samples.iter().flat_map(|s| {
             [&s.ttft_ms, &s.tpot_ms, &s.e2e_ms, &s.prompt_tokens, &s.output_tokens]
                 .into_iter()
