@@ -277,6 +277,11 @@ fn malformed_and_truncated_files_say_what_was_expected() {
             "{completed}: {error}"
         );
     }
+    // A GuideLLM CSV cut in the middle of a row is refused, not read as fewer points.
+    let guidellm = sample("guidellm-constant-rates.csv");
+    let cut = &guidellm[..guidellm.len() / 2];
+    let error = import_benchmark(cut, None).unwrap_err().to_string();
+    assert!(error.contains("cut short"), "{error}");
     // JSON lines of a single record are still AIPerf's records export.
     let records = sample("aiperf-concurrency16-records-first100.jsonl");
     let one = records.lines().next().unwrap();
