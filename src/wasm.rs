@@ -75,18 +75,35 @@ pub fn import_benchmark(
     // Texts are read as they are (a 64 MiB file is not copied through JSON).
     let texts: Vec<String> = match text.as_string() {
         Some(text) => vec![text],
-        None if js_sys::Array::is_array(&text) => js_sys::Array::from(&text)
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                item.as_string().ok_or_else(|| {
-                    to_js_error(Error::Malformed {
-                        field: format!("text[{index}]"),
-                        message: "a benchmark file's text is required".to_string(),
-                    })
+        // Read through `Reflect.get`, which reports a throwing getter or Proxy trap as an error
+        // instead of unwinding through the wasm.
+        None if js_sys::Array::is_array(&text) => {
+            let unreadable = |field: String| {
+                to_js_error(Error::Malformed {
+                    field,
+                    message: "a benchmark file's text is required".to_string(),
                 })
-            })
-            .collect::<Result<_, _>>()?,
+            };
+            let length = js_sys::Reflect::get(&text, &"length".into())
+                .ok()
+                .and_then(|length| length.as_f64())
+                .ok_or_else(|| unreadable("text".to_string()))?;
+            if length > MAX_TEXTS as f64 {
+                return Err(to_js_error(Error::invalid(
+                    "text",
+                    format!("at most {MAX_TEXTS} files"),
+                    length,
+                )));
+            }
+            (0..length as u32)
+                .map(|index| {
+                    js_sys::Reflect::get(&text, &index.into())
+                        .ok()
+                        .and_then(|item| item.as_string())
+                        .ok_or_else(|| unreadable(format!("text[{index}]")))
+                })
+                .collect::<Result<_, _>>()?
+        }
         None => {
             return Err(to_js_error(Error::Malformed {
                 field: "text".to_string(),
@@ -101,6 +118,9 @@ pub fn import_benchmark(
         .map_err(to_js_error)?;
     to_js(&crate::measure::sweep(runs))
 }
+
+/// Most files one `importBenchmark` call reads as a sweep.
+const MAX_TEXTS: usize = 1000;
 
 #[derive(Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -238,6 +238,9 @@ test("hostile values get named errors, unknown and inherited keys are not input,
     { ...good, workload: { load: { requestsPerSecond: NaN } } },
   ];
   assert.throws(() => esm.predict(deep), { field: "" });
+  const trappedTexts = new Proxy(["a"], { get(target, key) { if (key === "0") throw new Error("trap"); return target[key]; } });
+  assert.throws(() => esm.importBenchmark(trappedTexts), { field: "text[0]" });
+  assert.throws(() => esm.importBenchmark(new Array(5000).fill("x")), { field: "text" });
   for (let call = 0; call < 10_000; call += 1) {
     assert.throws(() => esm.predict(hostile[call % hostile.length]), (error) => error instanceof Error && typeof error.field === "string");
   }
