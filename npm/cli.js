@@ -245,16 +245,21 @@ function importFiles(files, format) {
   if (files.length === 0) throw new UsageError("give at least one benchmark file");
   const texts = files.map(readText);
   const options = format === undefined ? undefined : { format };
-  // Each file alone first, so an error names the file that failed.
-  texts.forEach((text, index) => {
-    try {
-      importBenchmark(text, options);
-    } catch (error) {
-      if (error instanceof Error && "field" in error) throw new UsageError(printable(`${files[index]}: ${error.message}`));
-      throw error;
-    }
-  });
-  return guarded(() => importBenchmark(texts, options));
+  try {
+    return importBenchmark(texts, options);
+  } catch (error) {
+    if (!(error instanceof Error && "field" in error)) throw error;
+    // Name the file that failed: the first that fails alone.
+    const failing = texts.findIndex((text) => {
+      try {
+        importBenchmark(text, options);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new UsageError(failing < 0 ? error.message : `${files[failing]}: ${error.message}`);
+  }
 }
 
 function main(argv) {

@@ -4,8 +4,10 @@
 //! family or engine and predicts it. Then the error bands' cross-validated coverage. Rows that
 //! cannot be modelled are listed with the reason.
 
-use inferplan::measure::validate::{cross_validate, prepare_published, BandResiduals, Grouping, Scored};
-use inferplan::measure::{MetricFamily, PreparedObservation, DATA_FILES};
+use inferplan::measure::validate::{
+    cross_validate, prepare_published, read_published, score, BandResiduals, Grouping, Scored,
+};
+use inferplan::measure::{MetricFamily, PreparedObservation};
 use inferplan::perf::{Calibration, BAND_COVERAGE};
 use inferplan::stats::median;
 use std::collections::BTreeMap;
@@ -96,15 +98,7 @@ fn summary(in_sample: &[Scored], folds: &[(Grouping, Vec<Scored>)]) {
 }
 
 fn main() {
-    let files: Vec<(&str, String)> = DATA_FILES
-        .iter()
-        .map(|file| {
-            (
-                *file,
-                std::fs::read_to_string(file).expect("calibration file (run from the repository root)"),
-            )
-        })
-        .collect();
+    let files = read_published().expect("calibration files");
     let total_rows: usize = files
         .iter()
         .map(|(_, text)| text.lines().count().saturating_sub(1))
@@ -123,16 +117,7 @@ fn main() {
         unmodellable.len()
     );
 
-    let built_in: Vec<Scored> = rows
-        .iter()
-        .flat_map(|row| {
-            let predicted = row.predict(&Calibration::built_in(&row.observation.gpu, row.engine()));
-            predicted
-                .into_iter()
-                .enumerate()
-                .map(move |(index, predicted)| Scored { row, index, predicted })
-        })
-        .collect();
+    let built_in = score(&rows, |row| Calibration::built_in(&row.observation.gpu, row.engine()));
     let label = |s: &Scored| {
         let o = &s.row.observation;
         format!(
@@ -195,14 +180,7 @@ fn main() {
             .map(|(_, s)| s.clone())
             .unwrap_or_default()
     };
-    let residuals = BandResiduals {
-        calibrated: find(Grouping::Model),
-        extrapolated: find(Grouping::Family)
-            .into_iter()
-            .chain(find(Grouping::Engine))
-            .collect(),
-        uncalibrated: find(Grouping::Family),
-    };
+    let residuals = BandResiduals::from_folds(find(Grouping::Model), find(Grouping::Family), find(Grouping::Engine));
     println!(
         "\n## Error bands: cross-validated coverage (stated {:.0}%; each group's values against the band the other groups give)\n",
         BAND_COVERAGE * 100.0

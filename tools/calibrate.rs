@@ -3,20 +3,12 @@
 //! as Rust source (the Makefile writes it to src/perf/fitted.rs).
 
 use inferplan::domain::{Precision, ServingEngine};
-use inferplan::measure::validate::{cross_validate, prepare_published, BandResiduals, Grouping};
-use inferplan::measure::{FamilyFits, Fit, PreparedObservation, DATA_FILES, MIN_FAMILY_ROWS};
+use inferplan::measure::validate::{cross_validate, prepare_published, read_published, BandResiduals, Grouping};
+use inferplan::measure::{FamilyFits, Fit, PreparedObservation, MIN_FAMILY_ROWS};
 use inferplan::perf::{Calibration, ErrorBands};
 
 fn main() {
-    let files: Vec<(&str, String)> = DATA_FILES
-        .iter()
-        .map(|file| {
-            (
-                *file,
-                std::fs::read_to_string(file).expect("calibration file (run from the repository root)"),
-            )
-        })
-        .collect();
+    let files = read_published().expect("calibration files");
     let (prepared, _) = prepare_published(&files).expect("calibration data parses");
     let rows: Vec<&PreparedObservation> = prepared.iter().collect();
     let started = std::time::Instant::now();
@@ -26,11 +18,7 @@ fn main() {
     let by_family = cross_validate(&rows, Grouping::Family);
     let by_engine = cross_validate(&rows, Grouping::Engine);
     eprintln!("cross-validated in {:.1} s", started.elapsed().as_secs_f64());
-    let residuals = BandResiduals {
-        calibrated: by_model,
-        extrapolated: by_family.iter().chain(&by_engine).copied().collect(),
-        uncalibrated: by_family,
-    };
+    let residuals = BandResiduals::from_folds(by_model, by_family, by_engine);
 
     let constant = |c: &Calibration| {
         format!(

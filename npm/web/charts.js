@@ -3,7 +3,7 @@
 // Plain markup strings, no library; colours come from CSS custom properties so the charts
 // follow the page's light or dark scheme, and every series also differs by shape or dash.
 import { formatCompact } from "./format.js";
-import { describeConfig, describeDeployment } from "./words.js";
+import { bandText, describeConfig, describeDeployment } from "./words.js";
 
 const escapeXml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -29,6 +29,9 @@ function logTicks(min, max) {
   }
   return ticks.length >= 2 ? ticks : [min, max];
 }
+
+/** 1 + r for the recommendation's binding metric: the factor its measured value lies within (1 without a band). */
+const bandFactor = (recommendation) => 1 + (recommendation.prediction?.errorBand?.[recommendation.bindingSlo.metric] ?? 0);
 
 const SIZE = { width: 640, height: 360, left: 64, right: 20, top: 20, bottom: 72 };
 
@@ -84,7 +87,8 @@ export function tradeoffChart(recommendation) {
   }
   // The error band of the binding metric: each point's measured value lies within this factor
   // of it four times in five.
-  const band = 1 + (recommendation.prediction?.errorBand?.[slo.metric] ?? 0);
+  const band = bandFactor(recommendation);
+  const bandLabel = bandText(recommendation.prediction, slo.metric);
   const latencies = points.map((p) => p.latencyMs).concat(slo.targetMs);
   const yMin = Math.min(...latencies) / 1.6 / band;
   const yMax = Math.max(...latencies) * 1.6 * band;
@@ -120,10 +124,10 @@ export function tradeoffChart(recommendation) {
     `${marker.recommended(186, 0)}<text x="200" y="4" fill="currentColor">recommended</text>` +
     `<line x1="292" x2="316" y1="0" y2="0" stroke="var(--accent, #0a58ca)" stroke-width="1.5"/><text x="320" y="4" fill="currentColor">Pareto frontier</text>` +
     `<rect x="420" y="-6" width="14" height="12" fill="var(--good, #1a7f37)" fill-opacity="0.15"/><text x="438" y="4" fill="currentColor">under target</text>` +
-    (band > 1 ? `<line x1="530" x2="530" y1="-7" y2="7" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.5"/><text x="536" y="4" fill="currentColor">±${Math.round((band - 1) * 100)}% band</text>` : "");
+    (band > 1 ? `<line x1="530" x2="530" y1="-7" y2="7" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.5"/><text x="536" y="4" fill="currentColor">${bandLabel} band</text>` : "");
   const recommended = points.find((p) => p.recommended);
   const description = `${points.length} candidate deployments, ${frontier.length} on the Pareto frontier; target ${formatCompact(slo.targetMs)} ms` +
-    (band > 1 ? `; bars show the ±${Math.round((band - 1) * 100)}% error band` : "") +
+    (band > 1 ? `; bars show the ${bandLabel} error band` : "") +
     (recommended ? `; recommended ${describeDeployment(recommended.config)} at ${formatCompact(recommended.latencyMs)} ms.` : ".");
   return frame(title, description, body, legend);
 }
@@ -144,7 +148,8 @@ export function loadChart(recommendation, measured = []) {
   const { width, height, left, right, top, bottom } = SIZE;
   const xMax = Math.max(...curve.map((p) => p.requestsPerSecond), ...measured.map((m) => m.requestsPerSecond), recommendation.requiredLoad) * 1.05;
   // The error band around the target's percentile: measured values lie within it four times in five.
-  const band = 1 + (recommendation.prediction?.errorBand?.[slo.metric] ?? 0);
+  const band = bandFactor(recommendation);
+  const bandLabel = bandText(recommendation.prediction, slo.metric);
   const bandKey = curve[0][`p${slo.percentile}Ms`] !== undefined ? `p${slo.percentile}Ms` : "p95Ms";
   const yMax = Math.max(...curve.map((p) => Math.max(p.p99Ms, p[bandKey] * band)), ...measured.map((m) => m.latencyMs), slo.targetMs) * 1.15;
   const x = (v) => left + (v / xMax) * (width - left - right);
@@ -167,7 +172,7 @@ export function loadChart(recommendation, measured = []) {
     const upper = curve.map((p) => `${x(p.requestsPerSecond)},${y(p[bandKey] * band)}`);
     const lower = curve.map((p) => `${x(p.requestsPerSecond)},${y(p[bandKey] / band)}`).reverse();
     body += `<polygon class="band" points="${upper.concat(lower).join(" ")}" fill="var(--accent, #0a58ca)" fill-opacity="0.12"/>`;
-    legend += `<rect x="240" y="-6" width="14" height="12" fill="var(--accent, #0a58ca)" fill-opacity="0.2"/><text x="258" y="4" fill="currentColor">${bandKey.slice(0, -2)} ±${Math.round((band - 1) * 100)}%</text>`;
+    legend += `<rect x="240" y="-6" width="14" height="12" fill="var(--accent, #0a58ca)" fill-opacity="0.2"/><text x="258" y="4" fill="currentColor">${bandKey.slice(0, -2)} ${bandLabel}</text>`;
   }
   series.forEach(([key, label, dash, kind], i) => {
     body += `<polyline points="${curve.map((p) => `${x(p.requestsPerSecond)},${y(p[key])}`).join(" ")}" fill="none" stroke="var(--accent, #0a58ca)" stroke-width="2" stroke-dasharray="${dash}"/>`;
@@ -191,6 +196,6 @@ export function loadChart(recommendation, measured = []) {
     legend += `<rect x="334" y="-6" width="14" height="12" fill="var(--bad, #b42318)" fill-opacity="0.2"/><text x="352" y="4" fill="currentColor">past capacity</text>`;
   }
   const description = `p50, p95 and p99 ${metric} from ${formatCompact(curve[0].requestsPerSecond)} to ${formatCompact(curve[curve.length - 1].requestsPerSecond)} requests/s` +
-    (band > 1 ? `, with the ±${Math.round((band - 1) * 100)}% error band around ${bandKey.slice(0, -2)}.` : ".");
+    (band > 1 ? `, with the ${bandLabel} error band around ${bandKey.slice(0, -2)}.` : ".");
   return frame(title, description, body, legend);
 }

@@ -78,10 +78,13 @@ export function formatSlo(slo) {
   return `${slo.metric}:p${slo.percentile ?? 95}<${slo.targetMs}ms`;
 }
 
+/** "±25%": a relative error band r in words. */
+const bandPercent = (band) => `±${Math.round(band * 100)}%`;
+
 /** "±25%": how far off a prediction's `metric` (ttft, tpot, itl, e2e, throughput) may be, from its `errorBand`. */
 export function bandText(prediction, metric) {
   const band = prediction?.errorBand?.[metric];
-  return typeof band === "number" && Number.isFinite(band) ? `±${Math.round(band * 100)}%` : "";
+  return typeof band === "number" && Number.isFinite(band) ? bandPercent(band) : "";
 }
 
 /** An SLO check's outcome in words: "met", "at risk" (the error band straddles the target) or "missed". */
@@ -92,7 +95,7 @@ export function checkStatusText(check) {
 /** "Error band (80% of measurements): throughput ±21%, TTFT ±18%, ...; calibrated." */
 export function describeErrorBand(band) {
   if (!band) return "";
-  const part = (label, value) => `${label} ±${Math.round(value * 100)}%`;
+  const part = (label, value) => `${label} ${bandPercent(value)}`;
   return `Error band (${Math.round(band.coverage * 100)}% of measurements fall inside): ${part("throughput", band.throughput)}, ` +
     `${part("TTFT", band.ttft)}, ${part("TPOT", band.tpot)}, ${part("ITL", band.itl)}, ${part("E2E", band.e2e)}; ${band.calibrationSource}.`;
 }

@@ -305,12 +305,8 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
             }
         }
     };
-    let feasible = matches!(
-        verdict,
-        Verdict::LatencyFirst | Verdict::Balanced | Verdict::ThroughputFirst
-    );
     let summary = match at_risk_words(prediction) {
-        Some(risk) if feasible => {
+        Some(risk) if verdict.is_feasible() => {
             reasons.push(format!(
                 "At risk: {risk}, so the measured value may fall either side of it ({}). Leave headroom or calibrate with \
                  your own measurements.",
@@ -324,7 +320,7 @@ pub fn explain(verdict: Verdict, c: &Context, alternatives: &Alternatives) -> (S
 }
 
 /// "±25%": a relative error band in words.
-pub fn band_words(band: f64) -> String {
+fn band_words(band: f64) -> String {
     format!(" ±{:.0}%", band * 100.0)
 }
 

@@ -262,7 +262,7 @@ fn settle(
     binding: usize,
 ) -> Settled {
     let full = |pick: &Pick| predict_deployment(scenario, &pick.deployment(candidates), SimulationSize::Full);
-    if matches!(verdict, Verdict::InfeasibleLatency | Verdict::InfeasibleCapacity) {
+    if !verdict.is_feasible() {
         return Settled {
             verdict,
             pick: first_pick,

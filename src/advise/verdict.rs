@@ -26,6 +26,13 @@ pub enum Verdict {
     InfeasibleCapacity,
 }
 
+impl Verdict {
+    /// A verdict that recommends a deployment meeting the targets at the load.
+    pub fn is_feasible(self) -> bool {
+        !matches!(self, Verdict::InfeasibleLatency | Verdict::InfeasibleCapacity)
+    }
+}
+
 /// Use cases where a person waits on each answer.
 pub fn is_interactive(use_case: UseCase) -> bool {
     matches!(

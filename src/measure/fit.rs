@@ -14,10 +14,10 @@
 //! families'. Finally a GPU that is faster on every datasheet figure than another is made never
 //! slower (`enforce_datasheet_order`).
 
-use super::published::{Measured, MetricFamily, Observation, ObservedLoad, ObservedMetric};
+use super::published::{Measured, MetricFamily, Observation, ObservedLoad, ObservedMetric, REQUESTS_PER_USER};
 use crate::catalog::{self, GpuFamily, GpuSpec};
 use crate::domain::{LengthDistribution, Precision, ServingEngine};
-use crate::perf::{Calibration, CostModel, EngineFactors, MemoryPlan, Work};
+use crate::perf::{Calibration, CostModel, EngineFactors, MemoryPlan, Work, EFFICIENCY_CEILING};
 use crate::sim::{self, Admission, Arrivals, RequestLatency};
 use crate::stats::{minimize, weighted_summary, Summary};
 
@@ -69,25 +69,31 @@ impl PreparedObservation {
         };
         if prepared.observation.is_offline() {
             let cost = prepared.cost(Calibration::PRIOR);
+            // Throughput needs only the total time; latencies need each iteration's.
+            let latencies = !prepared.observation.throughput_only();
             let mut works = Vec::new();
             let mut decoding = Vec::new();
             // Iterations of one second each: the clock counts them.
             let outcome = prepared.simulate(|batch| {
                 works.push(cost.work(batch));
-                decoding.push(batch.decode_seqs as u32);
+                if latencies {
+                    decoding.push(batch.decode_seqs as u32);
+                }
                 1.0
             });
             let iterations = works.len().max(1);
             let iteration = |seconds: f64| (seconds.round() as usize).clamp(1, iterations) - 1;
-            let requests = outcome
-                .measured
-                .iter()
-                .map(|r| (iteration(r.ttft_s), iteration(r.e2e_s), r.output_tokens))
-                .collect();
-            if prepared.observation.measured.iter().all(|m| !m.metric.is_latency()) {
-                // Throughput needs only the total time: similar iterations are costed together.
+            let requests = if latencies {
+                outcome
+                    .measured
+                    .iter()
+                    .map(|r| (iteration(r.ttft_s), iteration(r.e2e_s), r.output_tokens))
+                    .collect()
+            } else {
+                // Similar iterations are costed together.
                 works = merge_similar(works);
-            }
+                Vec::new()
+            };
             prepared.offline = Some(OfflineSchedule {
                 output_tokens: outcome.trace.output_tokens_in_window as f64,
                 requests,
@@ -120,7 +126,7 @@ impl PreparedObservation {
             ),
             ObservedLoad::Closed { concurrency, requests } => (
                 Arrivals::Closed { concurrency },
-                requests.min(self.max_requests.max(4 * concurrency)),
+                requests.min(self.max_requests.max(REQUESTS_PER_USER * concurrency)),
             ),
         };
         let settings = sim::Settings {
@@ -167,7 +173,7 @@ impl PreparedObservation {
                     .map(|work| cost.time_s(work, calibration))
                     .collect();
                 let makespan_s: f64 = step_s.iter().sum();
-                if o.measured.iter().all(|m| !m.metric.is_latency()) {
+                if o.throughput_only() {
                     let output_per_s = schedule.output_tokens / makespan_s;
                     return o.measured.iter().map(|m| throughput(m.metric, output_per_s)).collect();
                 }
@@ -391,6 +397,18 @@ fn calibration_from_point(x: &[f64]) -> Calibration {
     }
 }
 
+/// An engine's factors as a point of the fit's space: logs of the two scales.
+fn engine_point(factors: &EngineFactors) -> [f64; 2] {
+    [libm::log(factors.overhead_scale), libm::log(factors.efficiency_scale)]
+}
+
+fn engine_from_point(x: &[f64]) -> EngineFactors {
+    EngineFactors {
+        overhead_scale: libm::exp(x[0]),
+        efficiency_scale: libm::exp(x[1]),
+    }
+}
+
 fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(a, b)| (a - b) * (a - b)).sum()
 }
@@ -429,7 +447,7 @@ pub fn median_abs_error_pct(
     crate::stats::median(&mut errors)
 }
 
-/// Fits all six factors to `rows` (a user's measurements of one deployment) by minimising their
+/// Fits all seven factors to `rows` (a user's measurements of one deployment) by minimising their
 /// mean absolute log error (robust to a few odd rows) with a weak pull towards `prior`.
 /// Efficiencies stay in (0, 1).
 pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, max_evaluations: usize) -> Fit {
@@ -499,8 +517,6 @@ impl FamilyFits {
             .collect();
 
         // 1. Pooled factors and each engine's pair, together.
-        let engine_point =
-            |factors: &EngineFactors| vec![libm::log(factors.overhead_scale), libm::log(factors.efficiency_scale)];
         let mut start = calibration_point(&reference);
         for _ in &engines {
             start.extend(engine_point(&EngineFactors::NONE));
@@ -510,9 +526,8 @@ impl FamilyFits {
             engines
                 .iter()
                 .position(|e| *e == engine)
-                .map_or(EngineFactors::NONE, |i| EngineFactors {
-                    overhead_scale: libm::exp(x[CALIBRATION_PARAMETERS + 2 * i]),
-                    efficiency_scale: libm::exp(x[CALIBRATION_PARAMETERS + 1 + 2 * i]),
+                .map_or(EngineFactors::NONE, |i| {
+                    engine_from_point(&x[CALIBRATION_PARAMETERS + 2 * i..])
                 })
         };
         let pooled_loss = |x: &[f64]| {
@@ -576,10 +591,7 @@ impl FamilyFits {
             let member_weights = row_weights(&members);
             let pull = ENGINE_PRIOR_RUNS / members.len() as f64;
             let engine_loss = |x: &[f64]| {
-                let factors = EngineFactors {
-                    overhead_scale: libm::exp(x[0]),
-                    efficiency_scale: libm::exp(x[1]),
-                };
+                let factors = engine_from_point(x);
                 data_loss(&members, &member_weights, |row| factors.apply(family_calibration(row)))
                     + pull * squared_distance(x, &[0.0, 0.0])
             };
@@ -590,10 +602,7 @@ impl FamilyFits {
                 MAX_EVALUATIONS_ENGINES,
                 1e-7,
             );
-            fit.factors = EngineFactors {
-                overhead_scale: libm::exp(minimum.point[0]),
-                efficiency_scale: libm::exp(minimum.point[1]),
-            };
+            fit.factors = engine_from_point(&minimum.point);
         }
 
         let fits = FamilyFits {
@@ -717,6 +726,3 @@ fn peak_flops_ratio(slower: &GpuSpec, faster: &GpuSpec) -> f64 {
         .filter_map(|precision| Some(slower.peak_flops(precision)? / faster.peak_flops(precision)?))
         .fold(0.0, f64::max)
 }
-
-/// No kernel reaches its datasheet peak: efficiencies the ordering raises stay below this.
-const EFFICIENCY_CEILING: f64 = 0.95;

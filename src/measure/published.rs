@@ -186,6 +186,11 @@ impl Observation {
     pub fn is_offline(&self) -> bool {
         matches!(self.load, ObservedLoad::Offline { .. })
     }
+
+    /// Whether every measured value is a throughput (no latency).
+    pub fn throughput_only(&self) -> bool {
+        self.measured.iter().all(|m| !m.metric.is_latency())
+    }
 }
 
 /// A row that cannot be modelled, and why.
@@ -381,7 +386,7 @@ fn number_in_notes(notes: &str, keys: &[&str], words: &[&str]) -> Option<u32> {
 const DEFAULT_OFFLINE_REQUESTS: u32 = 1000;
 /// Requests simulated for a closed loop whose count the source does not give: four per user,
 /// so the first burst is a small part of the run.
-const REQUESTS_PER_USER: u32 = 4;
+pub(super) const REQUESTS_PER_USER: u32 = 4;
 
 fn observation(file: &str, row: &Row) -> Result<Observation, String> {
     let model =

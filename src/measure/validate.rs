@@ -4,14 +4,15 @@
 //! Grouped cross-validation refits the factors without one group (a GPU, a model, a GPU family,
 //! an engine) and predicts that group's measurements. The residuals of leaving out a model are
 //! what a prediction for a calibrated GPU family and engine can expect; those of leaving out a
-//! whole family or engine are what an extrapolated one can. An error band is the 80th
-//! percentile of the relevant |log residual|, and its own coverage is checked the same way:
-//! each group's residuals against the band the other groups' residuals give.
+//! whole family or engine are what an extrapolated one can. An error band is a quantile of the
+//! relevant |log residual|, at the level whose bands, read from all groups but one, cover 80% of
+//! the group left out (cross-conformal); its coverage is checked the same way, on groups the
+//! band setting never saw.
 
 use super::fit::{FamilyFits, PreparedObservation};
 use super::published::MetricFamily;
 use crate::catalog::GpuFamily;
-use crate::perf::{CalibrationCase, ErrorBands, BAND_COVERAGE};
+use crate::perf::{Calibration, CalibrationCase, ErrorBands, BAND_COVERAGE};
 use crate::stats::percentile_of_sorted;
 use std::collections::BTreeMap;
 
@@ -44,11 +45,14 @@ impl Scored<'_> {
     }
 }
 
-/// Every measured value of `rows`, predicted under the factors `fits` gives each run.
-pub fn score<'a>(rows: &[&'a PreparedObservation], fits: &FamilyFits) -> Vec<Scored<'a>> {
+/// Every measured value of `rows`, predicted under the factors `calibration_of` gives each run.
+pub fn score<'a>(
+    rows: &[&'a PreparedObservation],
+    calibration_of: impl Fn(&PreparedObservation) -> Calibration,
+) -> Vec<Scored<'a>> {
     rows.iter()
         .flat_map(|row| {
-            let predicted = row.predict(&fits.for_run(&row.observation.gpu, row.engine()));
+            let predicted = row.predict(&calibration_of(row));
             predicted
                 .into_iter()
                 .enumerate()
@@ -104,19 +108,13 @@ pub fn cross_validate<'a>(rows: &[&'a PreparedObservation], grouping: Grouping) 
             .copied()
             .filter(|row| grouping.key(row) == *held_out)
             .collect();
-        score(&tested, &FamilyFits::fit(&training))
+        let fits = FamilyFits::fit(&training);
+        score(&tested, |row| fits.for_run(&row.observation.gpu, row.engine()))
     };
-    let (first, second): (Vec<&String>, Vec<&String>) =
-        keys.iter()
-            .enumerate()
-            .fold((Vec::new(), Vec::new()), |(mut a, mut b), (i, key)| {
-                if i % 2 == 0 {
-                    a.push(key);
-                } else {
-                    b.push(key);
-                }
-                (a, b)
-            });
+    let (first, second): (Vec<&String>, Vec<&String>) = (
+        keys.iter().step_by(2).collect(),
+        keys.iter().skip(1).step_by(2).collect(),
+    );
     std::thread::scope(|scope| {
         let other = scope.spawn(|| second.iter().flat_map(|key| fold(key)).collect::<Vec<_>>());
         let mut scored: Vec<Scored> = first.iter().flat_map(|key| fold(key)).collect();
@@ -236,7 +234,21 @@ const CASES: [(CalibrationCase, &str, Grouping); 3] = [
     (CalibrationCase::Uncalibrated, "uncalibrated", Grouping::Family),
 ];
 
-impl BandResiduals<'_> {
+impl<'a> BandResiduals<'a> {
+    /// The residuals of leaving out each model, each GPU family and each engine, as the cases
+    /// read them.
+    pub fn from_folds(
+        by_model: Vec<Scored<'a>>,
+        by_family: Vec<Scored<'a>>,
+        by_engine: Vec<Scored<'a>>,
+    ) -> BandResiduals<'a> {
+        BandResiduals {
+            calibrated: by_model,
+            extrapolated: by_family.iter().chain(&by_engine).copied().collect(),
+            uncalibrated: by_family,
+        }
+    }
+
     fn of(&self, case: CalibrationCase) -> &[Scored<'_>] {
         match case {
             CalibrationCase::Calibrated => &self.calibrated,
@@ -314,6 +326,18 @@ impl BandResiduals<'_> {
         }
         counts
     }
+}
+
+/// The calibration files' texts, read from the repository root (the tools run there).
+pub fn read_published() -> Result<Vec<(&'static str, String)>, String> {
+    super::published::DATA_FILES
+        .iter()
+        .map(|file| {
+            std::fs::read_to_string(file)
+                .map(|text| (*file, text))
+                .map_err(|error| format!("{file}: {error} (run from the repository root)"))
+        })
+        .collect()
 }
 
 /// The runs of the calibration files (`(name, text)` pairs), prepared, and the rows that cannot

@@ -52,8 +52,9 @@ pub struct EngineFactors {
     pub efficiency_scale: f64,
 }
 
-/// Efficiencies an engine's factor may raise stay below this: no kernel reaches its peak.
-const EFFICIENCY_CEILING: f64 = 0.95;
+/// Efficiencies an engine's factor or the datasheet order may raise stay below this: no kernel
+/// reaches its peak.
+pub const EFFICIENCY_CEILING: f64 = 0.95;
 
 impl EngineFactors {
     /// No change: TensorRT-LLM's own, and any engine the data does not cover.
@@ -62,25 +63,29 @@ impl EngineFactors {
         efficiency_scale: 1.0,
     };
 
-    /// The built-in factors of `engine`, and whether the calibration data covers it. An engine
-    /// without factors of its own borrows those of the nearest measured one: SGLang vLLM's (both
+    /// The engine whose built-in factors `engine` runs with: its own when fitted (TensorRT-LLM,
+    /// the reference, always), else the nearest measured one's: vLLM's for SGLang (both
     /// schedule in Python over FlashInfer-class kernels), else TensorRT-LLM's (none).
-    pub fn built_in(engine: ServingEngine) -> (EngineFactors, bool) {
-        let fitted = |engine: ServingEngine| FITTED_BY_ENGINE.iter().find(|(e, _)| *e == engine).map(|(_, f)| *f);
-        match fitted(engine) {
-            Some(factors) => (factors, true),
-            None if engine == ServingEngine::TensorrtLlm => (EngineFactors::NONE, true),
-            None => (fitted(ServingEngine::Vllm).unwrap_or(EngineFactors::NONE), false),
+    fn lender(engine: ServingEngine) -> ServingEngine {
+        if engine == ServingEngine::TensorrtLlm || fitted_engine(engine).is_some() {
+            engine
+        } else if fitted_engine(ServingEngine::Vllm).is_some() {
+            ServingEngine::Vllm
+        } else {
+            ServingEngine::TensorrtLlm
         }
+    }
+
+    /// The built-in factors of `engine`, and whether the calibration data covers it.
+    pub fn built_in(engine: ServingEngine) -> (EngineFactors, bool) {
+        let lender = EngineFactors::lender(engine);
+        (fitted_engine(lender).unwrap_or(EngineFactors::NONE), lender == engine)
     }
 
     /// The engine whose factors `engine` runs with, when it has none of its own.
     pub fn borrowed_from(engine: ServingEngine) -> Option<ServingEngine> {
-        match EngineFactors::built_in(engine) {
-            (_, true) => None,
-            _ if FITTED_BY_ENGINE.iter().any(|(e, _)| *e == ServingEngine::Vllm) => Some(ServingEngine::Vllm),
-            _ => Some(ServingEngine::TensorrtLlm),
-        }
+        let lender = EngineFactors::lender(engine);
+        (lender != engine).then_some(lender)
     }
 
     pub fn apply(&self, calibration: Calibration) -> Calibration {
@@ -92,6 +97,19 @@ impl EngineFactors {
             ..calibration
         }
     }
+}
+
+fn fitted_engine(engine: ServingEngine) -> Option<EngineFactors> {
+    FITTED_BY_ENGINE.iter().find(|(e, _)| *e == engine).map(|(_, f)| *f)
+}
+
+fn family_fitted(family: GpuFamily) -> bool {
+    FITTED_BY_FAMILY.iter().any(|(f, _)| *f == family)
+}
+
+/// Whether `family` was measured enough on `engine` for its factors to hold the engine's behaviour.
+fn family_measured_on(family: GpuFamily, engine: ServingEngine) -> bool {
+    FITTED_ENGINES.iter().any(|(f, e)| *f == family && *e == engine)
 }
 
 /// How far the built-in factors reach for a GPU, engine and precision: fitted on data of that
@@ -132,15 +150,13 @@ impl Calibration {
         let Some(family) = gpu.family else {
             return CalibrationCase::Uncalibrated;
         };
-        let family_fitted = FITTED_BY_FAMILY.iter().any(|(f, _)| *f == family);
         // bf16 and fp16 run the same 16-bit kernels at the same peak.
         let kernels = |p: Precision| if p == Precision::Fp16 { Precision::Bf16 } else { p };
         let precision_seen = FITTED_PRECISIONS
             .iter()
             .any(|(f, p)| *f == family && kernels(*p) == kernels(precision));
-        let engine_seen =
-            FITTED_ENGINES.iter().any(|(f, e)| *f == family && *e == engine) || EngineFactors::built_in(engine).1;
-        if family_fitted && precision_seen && engine_seen {
+        let engine_seen = family_measured_on(family, engine) || EngineFactors::built_in(engine).1;
+        if family_fitted(family) && precision_seen && engine_seen {
             CalibrationCase::Calibrated
         } else {
             CalibrationCase::Extrapolated
@@ -150,15 +166,13 @@ impl Calibration {
     /// Where [`Calibration::built_in`]'s factors come from, in words.
     pub fn built_in_source(gpu: &GpuSpec, engine: ServingEngine) -> String {
         let family = match gpu.family {
-            Some(family) if FITTED_BY_FAMILY.iter().any(|(f, _)| *f == family) => {
+            Some(family) if family_fitted(family) => {
                 format!("{} family factors", family.id())
             }
             Some(family) => format!("pooled factors: no {} measurements", family.id()),
             None => "pooled factors: a custom GPU names no family".to_string(),
         };
-        let measured_on_family = gpu
-            .family
-            .is_some_and(|family| FITTED_ENGINES.iter().any(|(f, e)| *f == family && *e == engine));
+        let measured_on_family = gpu.family.is_some_and(|family| family_measured_on(family, engine));
         let engine_words = match EngineFactors::borrowed_from(engine) {
             None if engine == ServingEngine::TensorrtLlm => String::new(),
             None => format!(", adjusted for {}", engine.name()),

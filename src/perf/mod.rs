@@ -14,7 +14,7 @@ mod fitted;
 mod memory;
 mod roofline;
 
-pub use calibration::{Calibration, CalibrationCase, EngineFactors, ErrorBands, BAND_COVERAGE};
+pub use calibration::{Calibration, CalibrationCase, EngineFactors, ErrorBands, BAND_COVERAGE, EFFICIENCY_CEILING};
 pub use memory::{MemoryPlan, MemoryPolicy};
 pub use roofline::{LoneRequest, RooflineEstimate};
 
