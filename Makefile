@@ -65,14 +65,15 @@ test-browser: setup-browser build build-test-panic ## the page and the element i
 	node --test tests/browser/
 
 # Fuzzing with libFuzzer through cargo-fuzz. The stable toolchain runs it without a sanitizer
-# (RUSTC_BOOTSTRAP lets cargo-fuzz pass its flags); seeds are the sample files, the growing
+# (RUSTC_BOOTSTRAP lets cargo-fuzz pass its flags); seeds are the sample files, numbers.dict the
+# numeric edge values (every limit and its neighbours; the property tests read it too); the growing
 # corpus and any crash stay in fuzz/ (git-ignored). A crash found becomes a regression test.
 FUZZ := cd fuzz && RUSTC_BOOTSTRAP=1 ../.tools/bin/cargo-fuzz run --sanitizer none --release
 FUZZ_TARGETS := import_benchmark scenario
 
 fuzz-run = for target in $(FUZZ_TARGETS); do \
 	  mkdir -p fuzz/corpus/$$target && \
-	  ( $(FUZZ) $$target corpus/$$target seeds/$$target -- -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 ) || exit 1; \
+	  ( $(FUZZ) $$target corpus/$$target seeds/$$target -- -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -dict=numbers.dict ) || exit 1; \
 	done
 
 test-fuzz: setup-fuzz ## each fuzz target for 15 seconds

@@ -132,6 +132,8 @@ export interface CalibrationReport {
   builtInMedianAbsErrorPct: number;
   observations: { point: number; metric: string; measured: number; predicted: number; errorPct: number }[];
   skipped: string[];
+  /** Present when the fit ran fewer evaluations than it would have: the points take more simulating than a calibration may spend. */
+  note?: string;
 }
 
 export type Engine = "vllm" | "sglang" | "tensorrt-llm";

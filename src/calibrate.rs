@@ -17,10 +17,19 @@ use crate::measure::{
 use crate::perf::{Calibration, MemoryPolicy};
 use crate::scenario::limits::{MAX_CONCURRENCY, MAX_CV, MAX_MEASURED_POINTS, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{CalibrationSource, MeasuredInput, ResolvedScenario, Scenario};
+use crate::sim::{MAX_WORK_PER_CALL, REQUEST_WORK};
 use serde::Serialize;
 
 /// Loss evaluations of a fit to measurements (each simulates every measured level).
 const MAX_EVALUATIONS: usize = 300;
+/// Fewest evaluations a fit is worth running: the minimiser's first simplex takes eight.
+const MIN_EVALUATIONS: u64 = 20;
+/// What the fit's evaluations may simulate in all (`sim::WorkBudget`'s units): half of what
+/// one call may spend, the other half left for the answer a scenario with measurements asks.
+const FIT_WORK: u64 = MAX_WORK_PER_CALL / 2;
+/// How much more than at the built-in factors one level's prediction may take under other
+/// factors (a slower server queues more); beyond it the factors are taken as wrong.
+const WORK_GROWTH: u64 = 2;
 /// Requests simulated per measured level: the level's completed count, at most this.
 const MAX_REQUESTS_PER_LEVEL: u32 = 1000;
 
@@ -38,6 +47,22 @@ pub struct CalibrationReport {
     pub observations: Vec<FittedObservation>,
     /// Measured points that could not be used, and why.
     pub skipped: Vec<String>,
+    /// Present when the fit ran fewer evaluations than it would have: the points take more
+    /// simulating than a calibration may spend on all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// "1st", "2nd", "3rd", "4th", ...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,8 +190,30 @@ pub fn fit_to_measurements(
         ));
     }
     let built_in = Calibration::built_in(&scenario.gpu, deployment.engine);
+    // Each evaluation simulates every level: as many as the work allows, at most
+    // `MAX_EVALUATIONS`, each level bounded to a multiple of its work at the built-in factors.
+    let most_work_per_evaluation = FIT_WORK / MIN_EVALUATIONS;
+    let mut work_per_evaluation = 0;
+    for (index, row) in prepared.iter_mut().enumerate() {
+        let Some(work) = row.prediction_work(&built_in, most_work_per_evaluation - work_per_evaluation) else {
+            return Err(Error::invalid(
+                "measured.runs",
+                format!(
+                    "points whose simulation takes at most {most_work_per_evaluation} steps in all \
+                     (iteration times computed, and {REQUEST_WORK} for each request drawn): fewer points, \
+                     fewer requests or users per point, or shorter requests"
+                ),
+                format!("more by the {} usable point", ordinal(index + 1)),
+            ));
+        };
+        work_per_evaluation += work;
+        row.bound_work(work.max(1) * WORK_GROWTH);
+    }
+    let evaluations = (FIT_WORK / work_per_evaluation.max(1)).min(MAX_EVALUATIONS as u64) as usize;
+    // The call's budget pays for the evaluations, and the first and last predictions around them.
+    scenario.work.charge(work_per_evaluation * (evaluations as u64 + 4));
     let rows: Vec<&PreparedObservation> = prepared.iter().collect();
-    let fit = fit_calibration_with(&rows, built_in, MAX_EVALUATIONS);
+    let fit = fit_calibration_with(&rows, built_in, evaluations);
     let observations = rows
         .iter()
         .flat_map(|row| {
@@ -186,6 +233,12 @@ pub fn fit_to_measurements(
         })
         .collect();
     Ok(CalibrationReport {
+        note: (evaluations < MAX_EVALUATIONS).then(|| {
+            format!(
+                "the fit ran {evaluations} of its {MAX_EVALUATIONS} evaluations: simulating these points \
+                 {evaluations} times is all the work a calibration may spend"
+            )
+        }),
         calibration: fit.calibration,
         built_in,
         median_abs_error_pct: fit.median_abs_error_pct,

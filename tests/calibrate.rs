@@ -126,3 +126,28 @@ fn calibrate_fits_from_the_built_in_factors_whatever_the_scenario_gives() {
     assert_eq!(from_factors.ttft_ms, from_measurements.ttft_ms);
     assert_eq!(from_factors.calibration, from_measurements.calibration);
 }
+
+#[test]
+fn measurements_too_costly_to_fit_are_refused_and_a_shortened_fit_says_so() {
+    // Each level a closed loop of 20,000 users: simulating them once is past what a fit may spend.
+    let sweep = guidellm_sweep();
+    let mut costly = sweep.clone();
+    for point in &mut costly.points {
+        point.offered.requests_per_second = None;
+        point.offered.concurrency = Some(20_000.0);
+        point.completed = 1_000_000;
+    }
+    let error = calibrate(&scenario(5.0, Some(&costly))).unwrap_err();
+    assert_eq!(error.field(), "measured.runs");
+    assert!(
+        error.to_string().contains("fewer requests or users per point"),
+        "{error}"
+    );
+    // The worst case the limits allow fits, in fewer evaluations, and the report says so.
+    let worst = Scenario::from_json(include_str!("../examples/worst-case/calibrate.json")).unwrap();
+    let report = calibrate(&worst).unwrap();
+    let note = report.note.expect("a shortened fit is noted");
+    assert!(note.contains("of its 300 evaluations"), "{note}");
+    // An ordinary sweep runs them all.
+    assert_eq!(calibrate(&scenario(5.0, Some(&sweep))).unwrap().note, None);
+}

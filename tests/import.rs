@@ -344,3 +344,94 @@ fn each_sample_names_its_layout_and_its_format_option_reads_it_the_same() {
         assert_eq!(forced, detected, "{name}");
     }
 }
+
+#[test]
+fn forcing_another_format_is_an_error_never_empty_points() {
+    let directory = format!("{}/tests/data/samples", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "README.md" {
+            continue;
+        }
+        let detected = import(&name);
+        for format in inferplan::domain::BenchmarkFormat::ALL {
+            let forced = import_benchmark(&sample(&name), Some(format.id()));
+            match forced {
+                Ok(run) => assert_eq!(run, detected, "{name} read as {}", format.id()),
+                Err(error) => assert_eq!(error.field(), "text", "{name} as {}: {error}", format.id()),
+            }
+        }
+    }
+}
+
+#[test]
+fn summaries_and_records_cut_short_are_refused() {
+    // An AIPerf summary CSV cut inside its table of distributions.
+    let csv = sample("aiperf-concurrency16-summary.csv");
+    let cut = &csv[..csv.len() / 3];
+    let cut = &cut[..cut.rfind(',').unwrap()];
+    let error = import_benchmark(cut, None).unwrap_err().to_string();
+    assert!(error.contains("cut short"), "{error}");
+    // ... or before its totals: no request count.
+    let before_totals = &csv[..csv.find("\nMetric,Value").unwrap()];
+    let error = import_benchmark(before_totals, None).unwrap_err().to_string();
+    assert!(error.contains("Request Count"), "{error}");
+    // AIPerf records cut inside a record.
+    let records = sample("aiperf-concurrency16-records-first100.jsonl");
+    let error = import_benchmark(&records[..records.len() / 2], None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("is not valid JSON"), "{error}");
+}
+
+#[test]
+fn a_vllm_run_that_completed_nothing_is_refused_with_its_arrays() {
+    let mut run = json("vllm-bench-serve-rate5-detailed.json");
+    run["completed"] = 0.into();
+    let error = import_benchmark(&run.to_string(), None).unwrap_err().to_string();
+    assert!(
+        error.contains("`completed` must be a positive request count"),
+        "{error}"
+    );
+}
+
+#[test]
+fn files_past_the_limits_are_refused_naming_the_limit() {
+    use inferplan::measure::{MAX_DOCUMENT_BYTES, MAX_POINTS};
+    // More load levels than a sweep has, as CSV rows and as GuideLLM benchmarks.
+    let mut levels = String::from("request_rate,ttft_p95_ms\n");
+    for level in 0..=MAX_POINTS {
+        levels.push_str(&format!("{},{}\n", level + 1, 100 + level));
+    }
+    let error = import_benchmark(&levels, None).unwrap_err();
+    assert_eq!(error.field(), "text");
+    assert!(error.to_string().contains("at most 1000 load levels"), "{error}");
+    let mut guidellm = json("guidellm-constant-rates.json");
+    let benchmark = serde_json::json!({ "metrics": {} });
+    guidellm["benchmarks"] = serde_json::Value::Array(vec![benchmark; MAX_POINTS + 1]);
+    let error = import_benchmark(&guidellm.to_string(), None).unwrap_err().to_string();
+    assert!(error.contains("at most 1000 benchmarks"), "{error}");
+    // One JSON document past 32 MiB (JSON lines may be larger: they are read a line at a time).
+    let mut vllm = json("vllm-bench-serve-rate5-detailed.json");
+    vllm["padding"] = "x".repeat(MAX_DOCUMENT_BYTES).into();
+    let error = import_benchmark(&vllm.to_string(), None).unwrap_err().to_string();
+    assert!(error.contains("JSON document of at most 33554432 bytes"), "{error}");
+    // More per-request entries than a file may hold.
+    let mut requests = String::from("ttft_ms,e2e_ms\n");
+    for _ in 0..=inferplan::measure::MAX_RECORDS {
+        requests.push_str("1,2\n");
+    }
+    let error = import_benchmark(&requests, None).unwrap_err().to_string();
+    assert!(error.contains("at most 1000000 rows"), "{error}");
+}
+
+#[test]
+fn long_texts_in_a_file_are_not_kept_and_change_nothing() {
+    // A vLLM file with its generated texts 100 times longer reads the same.
+    let mut run = json("vllm-bench-serve-rate5-detailed.json");
+    let plain = import_benchmark(&run.to_string(), None).unwrap();
+    for text in run["generated_texts"].as_array_mut().unwrap() {
+        *text = text.as_str().unwrap().repeat(100).into();
+    }
+    assert_eq!(import_benchmark(&run.to_string(), None).unwrap(), plain);
+}

@@ -353,3 +353,51 @@ fn an_offline_batchs_targets_and_makespan_cover_the_whole_batch() {
         e2e.p99
     );
 }
+
+#[test]
+fn a_closed_loop_never_simulates_more_than_the_documented_requests_per_replica() {
+    use inferplan::scenario::limits::MAX_CONCURRENCY;
+    for (users, gpus) in [
+        (MAX_CONCURRENCY, 1),
+        (MAX_CONCURRENCY, 8),
+        (MAX_CONCURRENCY - 1, 3),
+        (1, 1),
+    ] {
+        let scenario = Scenario::from_json(&format!(
+            r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": {gpus} }},
+                 "workload": {{ "promptTokens": 1, "outputTokens": 1, "load": {{ "concurrency": {users} }} }} }}"#
+        ))
+        .unwrap();
+        let prediction = predict(&scenario, &Config::from_json(r#"{ "tensorParallel": 1 }"#).unwrap()).unwrap();
+        let simulated = prediction.simulation.unwrap().requests_per_replica;
+        assert!(simulated <= 100_000, "{users} users on {gpus} GPUs: {simulated}");
+    }
+    let too_many = Scenario::from_json(&format!(
+        r#"{{ "model": "Llama-3.1-8B", "fleet": {{ "gpu": "H100-SXM", "count": 1 }},
+             "workload": {{ "promptTokens": 1, "outputTokens": 1, "load": {{ "concurrency": {} }} }} }}"#,
+        MAX_CONCURRENCY + 1
+    ))
+    .unwrap();
+    let error = predict(&too_many, &Config::default()).unwrap_err();
+    assert_eq!(error.field(), "workload.load.concurrency");
+    assert!(error.to_string().contains("25000"), "{error}");
+}
+
+#[test]
+fn a_search_past_the_work_budget_is_an_error_naming_the_workload() {
+    // 25,000 users of million-token prompts on one GPU: every candidate's simulation runs to
+    // its bounds, and the search stops when the call's budget is spent.
+    let scenario = Scenario::from_json(
+        r#"{ "model": "Llama-3.1-8B", "fleet": { "gpu": "B200-SXM", "count": 1 },
+             "workload": { "promptTokens": { "mean": 1048576, "cv": 10 }, "outputTokens": { "mean": 131072, "cv": 10 },
+                           "load": { "concurrency": 25000 } },
+             "precisions": ["bf16", "fp8", "fp4"], "slo": { "metric": "ttft", "targetMs": 86400000 } }"#,
+    )
+    .unwrap();
+    let error = inferplan::advise(&scenario).unwrap_err();
+    assert_eq!(error.field(), "workload");
+    assert!(
+        error.to_string().contains("within the 12000000 steps of simulation"),
+        "{error}"
+    );
+}

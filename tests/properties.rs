@@ -58,10 +58,21 @@ const KEYS: &[&str] = &[
     "unknownField",
 ];
 
+/// The numeric edge values the fuzz targets use too (`fuzz/numbers.dict`): every limit exactly
+/// and just past it either side, zeros, subnormals and huge exponents (those JSON can write).
+fn edge_values() -> Vec<f64> {
+    include_str!("../fuzz/numbers.dict")
+        .lines()
+        .filter_map(|line| line.strip_prefix('"')?.strip_suffix('"')?.parse::<f64>().ok())
+        .filter(|value| value.is_finite())
+        .collect()
+}
+
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
+        prop::sample::select(edge_values()).prop_map(|x| json!(x)),
         prop::sample::select(vec![
             0.0,
             -0.0,
@@ -338,6 +349,80 @@ proptest! {
         if let Err(error) = import_benchmark(&text, format) {
             prop_assert!(!error.to_string().is_empty());
         }
+    }
+}
+
+/// Every numeric leaf of the base scenarios, by path.
+fn numeric_paths() -> Vec<(usize, Vec<String>)> {
+    base_scenarios()
+        .into_iter()
+        .enumerate()
+        .flat_map(|(base, scenario)| {
+            let mut all = Vec::new();
+            paths(&scenario, Vec::new(), &mut all);
+            all.into_iter()
+                .filter(move |path| {
+                    let leaf = path.iter().try_fold(&scenario, |value, key| match value {
+                        Value::Object(map) => map.get(key),
+                        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                        _ => None,
+                    });
+                    leaf.is_some_and(Value::is_number)
+                })
+                .map(move |path| (base, path))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    /// Each numeric field at each edge value: an answer in bounded time or an error naming a
+    /// field, for `predict` and for `calibrate` (whose measured points carry the same values).
+    #[test]
+    fn every_numeric_field_at_its_edges_answers_in_bounded_time(
+        field in prop::sample::select(numeric_paths()),
+        value in prop::sample::select(edge_values()),
+        negate in any::<bool>(),
+    ) {
+        let (base, path) = field;
+        let mut scenario = base_scenarios()[base].clone();
+        replace(&mut scenario, &path, json!(if negate { -value } else { value }));
+        let text = scenario.to_string();
+        let started = Instant::now();
+        match Scenario::from_json(&text).and_then(|scenario| predict(&scenario, &Config::default())) {
+            Ok(prediction) => check_prediction(&prediction),
+            Err(error) => check_error(&error),
+        }
+        prop_assert!(started.elapsed() < PREDICT_BOUND, "{text} took {:?}", started.elapsed());
+    }
+
+    /// A measured point with an edge value in any of its numbers.
+    #[test]
+    fn a_measured_point_at_its_edges_calibrates_in_bounded_time(
+        key in prop::sample::select(vec!["completed", "promptTokensMean", "outputTokensMean", "requestsPerSecond", "concurrency", "arrivalCv", "mean", "p95"]),
+        value in prop::sample::select(edge_values()),
+    ) {
+        let sample = std::fs::read_to_string(format!("{}/tests/data/samples/guidellm-constant-rates.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut run = serde_json::to_value(import_benchmark(&sample, None).unwrap()).unwrap();
+        let point = &mut run["points"][0];
+        match key {
+            "requestsPerSecond" | "concurrency" | "arrivalCv" => point["offered"][key] = json!(value),
+            "mean" | "p95" => point["ttftMs"][key] = json!(value),
+            _ => point[key] = json!(value),
+        }
+        let text = json!({
+            "model": "Llama-3.1-8B", "fleet": { "gpu": "H100-SXM", "count": 1 },
+            "workload": { "promptTokens": 200, "outputTokens": 64, "load": { "requestsPerSecond": 5 } },
+            "measured": { "config": { "maxBatch": 64 }, "runs": [run] },
+        })
+        .to_string();
+        let started = Instant::now();
+        match Scenario::from_json(&text).and_then(|scenario| inferplan::calibrate(&scenario)) {
+            Ok(report) => prop_assert!(report.calibration.step_overhead_ms.is_finite() && report.median_abs_error_pct.is_finite()),
+            Err(error) => check_error(&error),
+        }
+        prop_assert!(started.elapsed() < PREDICT_BOUND, "{key} = {value} took {:?}", started.elapsed());
     }
 }
 

@@ -2,10 +2,11 @@
 //! timing harness: each case runs repeatedly and reports the median and fastest wall time.
 
 use inferplan::domain::{Deployment, LengthDistribution, Precision, ServingEngine};
+use inferplan::measure::{import_benchmark, MAX_DOCUMENT_BYTES, MAX_FILE_BYTES};
 use inferplan::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
 use inferplan::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use inferplan::sim::{self, Admission, Arrivals};
-use inferplan::{advise, predict, Config, Scenario};
+use inferplan::{advise, calibrate, predict, Config, Scenario};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 
 fn report(name: &str, (median, fastest): (Duration, Duration)) {
     println!(
-        "| {name:<72} | {:>9.2} | {:>10.2} |",
+        "| {name:<76} | {:>9.2} | {:>10.2} |",
         median.as_secs_f64() * 1e3,
         fastest.as_secs_f64() * 1e3
     );
@@ -35,8 +36,8 @@ fn report(name: &str, (median, fastest): (Duration, Duration)) {
 const CHAT_SCENARIO: &str = include_str!("../examples/chat-scenario.json");
 
 fn main() {
-    println!("| {:<72} | median ms | fastest ms |", "case");
-    println!("|{}|-----------|------------|", "-".repeat(74));
+    println!("| {:<76} | median ms | fastest ms |", "case");
+    println!("|{}|-----------|------------|", "-".repeat(78));
 
     // The simulator alone: 10,000 chat requests (1,000 prompt / 200 output tokens), maxBatch
     // 256, Llama-3.1-70B at TP4 on H100 in bf16, at half and at 90% of its saturated capacity.
@@ -57,6 +58,7 @@ fn main() {
         max_batched_tokens: deployment.max_batched_tokens,
         kv_capacity_tokens: memory.kv_capacity_tokens,
         admission: Admission::Optimistic,
+        coast_stride: sim::COAST_STRIDE,
     };
     let fixed = |tokens: f64| LengthDistribution { mean: tokens, cv: 0.0 };
     let capacity = RooflineEstimate::new(&cost, &memory, &deployment, 1000.0, 200.0).max_requests_per_second;
@@ -99,22 +101,6 @@ fn main() {
             black_box(predict(&input, &Config::default()).expect("predicts"));
         }),
     );
-    // The largest input the limits allow, in the costliest shape: the longest prompts and
-    // outputs (the simulated-token cap then bounds the work), every precision, a large fleet.
-    let largest = Scenario::from_json(
-        r#"{ "useCase": "agent", "model": "Llama-3.1-405B", "fleet": { "gpu": "B200-SXM", "count": 4096 },
-             "workload": { "promptTokens": { "mean": 1048576, "cv": 10 }, "outputTokens": { "mean": 131072, "cv": 10 },
-                           "load": { "requestsPerSecond": 1000000, "burstiness": 0.01 } },
-             "precisions": ["bf16", "fp16", "fp8", "int8", "int4", "fp4"],
-             "slo": [{ "metric": "ttft", "targetMs": 86400000 }, { "metric": "itl", "percentile": 99.9, "targetMs": 1 }] }"#,
-    )
-    .expect("valid");
-    report(
-        "advise, the largest input the limits allow (see the README's limits)",
-        time(3, || {
-            black_box(advise(&largest).expect("advises"));
-        }),
-    );
     // advise(): the whole search, verdict and explanation.
     report(
         "advise, default chat scenario (examples/chat-scenario.json)",
@@ -122,4 +108,92 @@ fn main() {
             black_box(advise(&input).expect("advises"));
         }),
     );
+
+    // Each entry point on the most work its limits allow (examples/worst-case/README.md).
+    let worst = Scenario::from_json(include_str!("../examples/worst-case/advise.json")).expect("valid");
+    report(
+        "advise, the most work the limits allow (examples/worst-case/advise.json)",
+        time(3, || {
+            black_box(advise(&worst).expect("advises within the budget"));
+        }),
+    );
+    let worst: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/worst-case/predict.json")).expect("JSON");
+    let (scenario, config) = (
+        Scenario::from_json(&worst["scenario"].to_string()).expect("valid"),
+        Config::from_json(&worst["config"].to_string()).expect("valid"),
+    );
+    report(
+        "predict, the most work the limits allow (examples/worst-case/predict.json)",
+        time(3, || {
+            black_box(predict(&scenario, &config).expect("predicts"));
+        }),
+    );
+    let worst = Scenario::from_json(include_str!("../examples/worst-case/calibrate.json")).expect("valid");
+    report(
+        "calibrate, 64 measured points (examples/worst-case/calibrate.json)",
+        time(3, || {
+            black_box(calibrate(&worst).expect("calibrates"));
+        }),
+    );
+    let jsonl = largest_records_jsonl();
+    report(
+        "importBenchmark, a 64 MiB AIPerf records JSONL",
+        time(3, || {
+            black_box(import_benchmark(&jsonl, None).expect("imports"));
+        }),
+    );
+    let document = largest_vllm_json();
+    report(
+        "importBenchmark, a 32 MiB vLLM JSON document",
+        time(3, || {
+            black_box(import_benchmark(&document, None).expect("imports"));
+        }),
+    );
+}
+
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/samples");
+
+/// The largest AIPerf records JSONL the limits allow: the sample's records repeated to 64 MiB
+/// (as scripts/bench-wasm.mjs builds it).
+fn largest_records_jsonl() -> String {
+    let sample =
+        std::fs::read_to_string(format!("{SAMPLES}/aiperf-concurrency16-records-first100.jsonl")).expect("sample");
+    let records: Vec<&str> = sample.lines().filter(|line| !line.trim().is_empty()).collect();
+    let mut text = String::new();
+    for record in records.iter().cycle() {
+        if text.len() + record.len() + 1 > MAX_FILE_BYTES {
+            break;
+        }
+        text.push_str(record);
+        text.push('\n');
+    }
+    text
+}
+
+/// The largest single JSON document the limits allow: the vLLM sample's per-request arrays
+/// repeated to 32 MiB (as scripts/bench-wasm.mjs builds it).
+fn largest_vllm_json() -> String {
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{SAMPLES}/vllm-bench-serve-rate5-detailed.json")).expect("sample"),
+    )
+    .expect("JSON");
+    let size = sample.to_string().len();
+    (1..=MAX_DOCUMENT_BYTES / size)
+        .rev()
+        .map(|copies| {
+            let mut grown = sample.clone();
+            for value in grown.as_object_mut().expect("an object").values_mut() {
+                if let Some(array) = value.as_array() {
+                    *value =
+                        serde_json::Value::Array(array.iter().cycle().take(array.len() * copies).cloned().collect());
+                }
+            }
+            let requests = grown["ttfts"].as_array().map_or(0, Vec::len);
+            grown["completed"] = requests.into();
+            grown["num_prompts"] = requests.into();
+            grown.to_string()
+        })
+        .find(|text| text.len() <= MAX_DOCUMENT_BYTES)
+        .expect("the sample is smaller than the limit")
 }

@@ -16,6 +16,24 @@ import { describeChecks, describeDeployment, formatSlo, parseSlo, VERDICT_HEADLI
 /** The attributes that set the scenario: named, and read, like the command's flags. */
 const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
 
+/** Attributes any HTML element may carry (and `aria-*`, `data-*`, `on*`): never the element's input. */
+const GLOBAL_ATTRIBUTES = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "slot", "part", "exportparts",
+  "tabindex", "role", "is", "nonce", "translate", "inert", "autofocus", "draggable", "spellcheck", "contenteditable",
+  "accesskey", "autocapitalize", "enterkeyhint", "inputmode", "popover", "itemscope", "itemprop", "itemtype", "itemid", "itemref"]);
+
+/** An error naming the first attribute that is neither the element's nor a global one (a misspelling). */
+function checkAttributes(element) {
+  for (const { name } of element.attributes) {
+    const known = InferplanAdvisor.observedAttributes.includes(name) || GLOBAL_ATTRIBUTES.has(name) ||
+      /^(aria|data)-|^on/.test(name);
+    if (!known) {
+      const error = new Error(`${name}: unknown attribute; the attributes are ${InferplanAdvisor.observedAttributes.join(", ")}`);
+      error.field = name;
+      throw error;
+    }
+  }
+}
+
 const STYLE = `
 :host { display: block; --fg: CanvasText; --bg: Canvas; --line: #8c959f; --accent: #0a58ca; --good: #1a7f37; --bad: #b42318;
   color: var(--fg); font: 14px/1.45 system-ui, sans-serif; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
@@ -60,6 +78,7 @@ export class InferplanAdvisor extends HTMLElement {
 
   /** The scenario: the JSON child, then the attributes over it (`slo` comma-separated for several). */
   scenario() {
+    checkAttributes(this);
     const child = this.querySelector('script[type="application/json"]');
     const flags = {};
     for (const name of SCENARIO_ATTRIBUTES) if (this.hasAttribute(name)) flags[name] = this.getAttribute(name);

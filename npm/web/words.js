@@ -62,7 +62,8 @@ export function describeNeed(recommendation, headroom) {
 /** What a calibration report says: "16 measured observations: median error 4.1% (built-in factors: 10.4%)". */
 export function describeCalibration(report) {
   return `${report.observations.length} measured observations: median error ` +
-    `${formatNumber(report.medianAbsErrorPct, 1)}% (built-in factors: ${formatNumber(report.builtInMedianAbsErrorPct, 1)}%)`;
+    `${formatNumber(report.medianAbsErrorPct, 1)}% (built-in factors: ${formatNumber(report.builtInMedianAbsErrorPct, 1)}%)` +
+    (report.note ? `; ${report.note}` : "");
 }
 
 /** "ttft:p95<500ms" -> { metric: "ttft", percentile: 95, targetMs: 500 }; `null` when malformed. */

@@ -108,7 +108,9 @@ pub fn advise(scenario: &Scenario) -> Result<Recommendation> {
             "nothing",
         ));
     }
-    Ok(advise_resolved(&scenario).0)
+    let (recommendation, _) = advise_resolved(&scenario);
+    scenario.work.check()?;
+    Ok(recommendation)
 }
 
 /// The recommendation, and the deployment `gpusNeeded` counts (when some number of GPUs meets

@@ -180,7 +180,10 @@ pub fn candidate_deployments(scenario: &ResolvedScenario) -> Vec<Searched> {
                 let base = Deployment::with_engine_defaults(engine, tensor_parallel, replicas, precision);
                 if MemoryPlan::new(&scenario.model, &scenario.gpu, &base).weights_fit {
                     let base = Searched::new(scenario, base);
-                    let variants = knob_variants(scenario, &base);
+                    let mut variants = knob_variants(scenario, &base);
+                    // Two routes to the same settings are one candidate.
+                    variants.dedup();
+                    variants.retain(|variant| *variant != base.deployment);
                     deployments.push(base);
                     deployments.extend(variants.into_iter().map(|variant| Searched::new(scenario, variant)));
                 }

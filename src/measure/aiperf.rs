@@ -150,11 +150,14 @@ fn name_and_unit(label: &str) -> (String, String) {
 type Distribution = (String, String, Vec<(String, f64)>);
 
 pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
+    if !detect_csv(rows) {
+        return Err(ImportError::field("header", "a `Metric,avg,...` row first"));
+    }
     // Distribution rows under the first header; then, after a `Metric,Value` header, totals.
     let mut header: Vec<String> = Vec::new();
     let mut distributions: Vec<Distribution> = Vec::new();
     let mut totals: Vec<(String, String, f64)> = Vec::new();
-    for row in rows {
+    for (index, row) in rows.iter().enumerate() {
         if row.get(0) == Some("Metric") {
             header = row.iter().map(|c| c.trim().to_string()).collect();
             continue;
@@ -162,6 +165,17 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
         let Some(label) = row.get(0).filter(|l| !l.trim().is_empty()) else {
             continue;
         };
+        // A row shorter than its table's header: the file was cut short.
+        if row.len() < header.len() {
+            return Err(ImportError::field(
+                &format!("line {}", index + 1),
+                &format!(
+                    "{} cells like its header, not {} (is the file cut short?)",
+                    header.len(),
+                    row.len()
+                ),
+            ));
+        }
         let (name, unit) = name_and_unit(label);
         if header.len() == 2 && header[1] == "Value" {
             if let Some(value) = row.get(1).and_then(|v| v.trim().parse::<f64>().ok()) {
@@ -234,64 +248,74 @@ pub fn detect_records(first: &Object) -> bool {
     first.contains_key("metrics") && first.contains_key("metadata")
 }
 
-pub fn import_records(records: &[Object]) -> Result<MeasuredRun, ImportError> {
-    let mut samples = MeasuredSamples::default();
-    let mut failed = 0u64;
-    let mut gaps = Vec::new();
-    let (mut first_start, mut last_end) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (index, record) in records.iter().enumerate() {
+/// Per-record JSONL read one record at a time (a 64 MiB file is never held as parsed JSON).
+#[derive(Default)]
+pub struct RecordsReader {
+    samples: MeasuredSamples,
+    failed: u64,
+    gaps: Vec<f64>,
+    first_start: Option<f64>,
+    last_end: Option<f64>,
+}
+
+impl RecordsReader {
+    /// Reads the record on line `line` (counted from 1).
+    pub fn add(&mut self, line: usize, record: &Object) -> Result<(), ImportError> {
         let metrics = object_at(record, &["metrics"])
-            .ok_or_else(|| ImportError::field(&format!("line {}: metrics", index + 1), "an object"))?;
+            .ok_or_else(|| ImportError::field(&format!("line {line}: metrics"), "an object"))?;
         if record.get("error").is_some_and(|e| !e.is_null()) {
-            failed += 1;
-            continue;
+            self.failed += 1;
+            return Ok(());
         }
-        let value = |name: &str| -> Result<Option<f64>, ImportError> {
-            let Some(metric) = object_at(metrics, &[name]) else {
-                return Ok(None);
-            };
+        let value = |name: &str| -> Option<f64> {
+            let metric = object_at(metrics, &[name])?;
             let raw = number(metric, "value");
-            match text(metric, "unit") {
-                Some(unit) if to_ms(&unit).is_some() => Ok(raw.map(|v| v * to_ms(&unit).unwrap_or(1.0))),
-                _ => Ok(raw),
-            }
+            let scale = text(metric, "unit").and_then(|unit| to_ms(&unit)).unwrap_or(1.0);
+            raw.map(|v| v * scale)
         };
-        let (Some(ttft), Some(e2e)) = (value("time_to_first_token")?, value("request_latency")?) else {
+        let (Some(ttft), Some(e2e)) = (value("time_to_first_token"), value("request_latency")) else {
             return Err(ImportError::field(
-                &format!("line {}: metrics", index + 1),
+                &format!("line {line}: metrics"),
                 "time_to_first_token and request_latency",
             ));
         };
+        let samples = &mut self.samples;
         samples.ttft_ms.push(ttft);
         samples.e2e_ms.push(e2e);
-        if let Some(tpot) = value("inter_token_latency")? {
-            samples.tpot_ms.push(tpot);
-        }
-        if let Some(tokens) = value("output_sequence_length")? {
-            samples.output_tokens.push(tokens);
-        }
-        if let Some(tokens) = value("input_sequence_length")? {
-            samples.prompt_tokens.push(tokens);
-        }
+        samples.tpot_ms.extend(value("inter_token_latency"));
+        samples.output_tokens.extend(value("output_sequence_length"));
+        samples.prompt_tokens.extend(value("input_sequence_length"));
         if let Some(chunk_gaps) = object_at(metrics, &["inter_chunk_latency"]) {
             let scale = text(chunk_gaps, "unit").and_then(|u| to_ms(&u)).unwrap_or(1.0);
             if let Some(Value::Array(values)) = chunk_gaps.get("value") {
-                gaps.extend(values.iter().filter_map(Value::as_f64).map(|v| v * scale));
+                self.gaps
+                    .extend(values.iter().filter_map(Value::as_f64).map(|v| v * scale));
             }
         }
         if let Some(metadata) = object_at(record, &["metadata"]) {
             if let (Some(start), Some(end)) = (number(metadata, "request_start_ns"), number(metadata, "request_end_ns"))
             {
-                first_start = first_start.min(start);
-                last_end = last_end.max(end);
+                self.first_start = Some(self.first_start.map_or(start, |s| s.min(start)));
+                self.last_end = Some(self.last_end.map_or(end, |e| e.max(end)));
             }
         }
+        Ok(())
     }
-    if samples.ttft_ms.is_empty() {
-        return Err(ImportError::field("records", "at least one successful request"));
-    }
-    let point = MeasuredPoint::from_samples(samples, &gaps, failed, Some((last_end - first_start) / 1e9));
-    Ok(MeasuredRun {
+
+    pub fn finish(self) -> Result<MeasuredRun, ImportError> {
+        let RecordsReader {
+            samples,
+            failed,
+            gaps,
+            first_start,
+            last_end,
+        } = self;
+        let span_s = first_start.zip(last_end).map(|(start, end)| (end - start) / 1e9);
+        if samples.ttft_ms.is_empty() {
+            return Err(ImportError::field("records", "at least one successful request"));
+        }
+        let point = MeasuredPoint::from_samples(samples, &gaps, failed, span_s);
+        Ok(MeasuredRun {
         tool: "aiperf".to_string(),
         tool_version: None,
         format: FileLayout::AiperfRecordsJsonl.id().to_string(),
@@ -302,4 +326,5 @@ pub fn import_records(records: &[Object]) -> Result<MeasuredRun, ImportError> {
             "throughput is completed requests over the span from the first start to the last end".to_string(),
         ],
     })
+    }
 }

@@ -32,6 +32,9 @@ pub struct PreparedObservation {
     offline: Option<OfflineSchedule>,
     /// Most requests simulated for an online run (a fit may simulate fewer than the run had).
     max_requests: u32,
+    /// Most iteration times one prediction of an online run may compute; a prediction that
+    /// needs more gives no figures (`bound_work`).
+    max_steps: u64,
 }
 
 impl PreparedObservation {
@@ -66,6 +69,7 @@ impl PreparedObservation {
             memory,
             offline: None,
             max_requests: max_requests.max(1),
+            max_steps: u64::MAX,
         };
         if prepared.observation.is_offline() {
             let cost = prepared.cost(Calibration::PRIOR);
@@ -109,31 +113,65 @@ impl PreparedObservation {
         CostModel::new(&o.model, &o.gpu, &o.deployment, calibration)
     }
 
+    /// The work one prediction of this observation takes under `calibration`, as
+    /// `sim::WorkBudget` counts it (iteration times computed, requests drawn), or `None` when
+    /// it would take more than `at_most`.
+    pub fn prediction_work(&self, calibration: &Calibration, at_most: u64) -> Option<u64> {
+        if let Some(schedule) = &self.offline {
+            let work = (schedule.works.len() + schedule.requests.len()) as u64;
+            return (work <= at_most).then_some(work);
+        }
+        let requests = self.simulated_requests();
+        let request_work = u64::from(requests) * sim::REQUEST_WORK;
+        let max_steps = at_most.checked_sub(request_work)?;
+        let cost = self.cost(*calibration);
+        let outcome = self.simulate_within(|batch| cost.step_time_s(batch), max_steps);
+        (outcome.trace.steps < max_steps).then_some(request_work + outcome.trace.steps)
+    }
+
+    /// Bounds every later prediction of an online run to `max_steps` iteration times: one that
+    /// needs more predicts nothing (NaN), which a fit takes as the worst of losses.
+    pub fn bound_work(&mut self, max_steps: u64) {
+        self.max_steps = max_steps;
+    }
+
     fn simulate(&self, step_time_s: impl FnMut(&crate::perf::Batch) -> f64) -> sim::Outcome {
+        self.simulate_within(step_time_s, self.max_steps)
+    }
+
+    /// Requests an online run's prediction simulates.
+    fn simulated_requests(&self) -> u32 {
+        match self.observation.load {
+            ObservedLoad::Offline { requests } => requests,
+            ObservedLoad::Rate { requests, .. } => requests.min(self.max_requests),
+            ObservedLoad::Closed { concurrency, requests } => {
+                requests.min(self.max_requests.max(REQUESTS_PER_USER * concurrency))
+            }
+        }
+    }
+
+    fn simulate_within(&self, step_time_s: impl FnMut(&crate::perf::Batch) -> f64, max_steps: u64) -> sim::Outcome {
         let o = &self.observation;
-        let (arrivals, requests) = match o.load {
-            ObservedLoad::Offline { requests } => (Arrivals::Offline, requests),
+        let arrivals = match o.load {
+            ObservedLoad::Offline { .. } => Arrivals::Offline,
             ObservedLoad::Rate {
                 requests_per_second,
                 arrival_cv,
-                requests,
-            } => (
-                Arrivals::Open {
-                    requests_per_second,
-                    arrival_cv,
-                },
-                requests.min(self.max_requests),
-            ),
-            ObservedLoad::Closed { concurrency, requests } => (
-                Arrivals::Closed { concurrency },
-                requests.min(self.max_requests.max(REQUESTS_PER_USER * concurrency)),
-            ),
+                ..
+            } => Arrivals::Open {
+                requests_per_second,
+                arrival_cv,
+            },
+            ObservedLoad::Closed { concurrency, .. } => Arrivals::Closed { concurrency },
         };
+        let requests = self.simulated_requests();
         let settings = sim::Settings {
             max_batch: o.deployment.max_batch,
             max_batched_tokens: o.deployment.max_batched_tokens,
             kv_capacity_tokens: self.memory.kv_capacity_tokens,
             admission: Admission::for_engine(o.deployment.engine),
+            // An offline schedule keeps one work per iteration: each is costed on its own.
+            coast_stride: if o.is_offline() { 1 } else { sim::COAST_STRIDE },
         };
         let traffic = sim::Traffic {
             arrivals,
@@ -150,7 +188,14 @@ impl PreparedObservation {
             warm_up_fraction: 0.0,
             seed: SEED,
         };
-        sim::simulate(&settings, &traffic, (o.prompt_tokens, o.output_tokens), step_time_s)
+        sim::simulate_until(
+            &settings,
+            &traffic,
+            (o.prompt_tokens, o.output_tokens),
+            step_time_s,
+            |_| false,
+            max_steps,
+        )
     }
 
     /// Each measured metric of the run as the model predicts it under `calibration`, in the
@@ -205,6 +250,9 @@ impl PreparedObservation {
             }
             None => {
                 let outcome = self.simulate(|batch| cost.step_time_s(batch));
+                if outcome.trace.steps >= self.max_steps {
+                    return vec![f64::NAN; o.measured.len()];
+                }
                 (
                     outcome.output_tokens_per_second(),
                     outcome.measured,

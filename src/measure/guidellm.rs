@@ -6,7 +6,7 @@
 
 use super::json::{number, number_at, object_at, text, Object};
 use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredStats, OfferedLoad};
-use super::ImportError;
+use super::{ImportError, MAX_POINTS};
 use serde_json::Value;
 
 pub fn detect(object: &Object) -> bool {
@@ -62,6 +62,15 @@ pub fn import(object: &Object) -> Result<MeasuredRun, ImportError> {
         .get("benchmarks")
         .and_then(Value::as_array)
         .ok_or_else(|| ImportError::field("benchmarks", "an array of benchmarks"))?;
+    if benchmarks.len() > MAX_POINTS {
+        return Err(ImportError::field(
+            "benchmarks",
+            &format!(
+                "at most {MAX_POINTS} benchmarks (load levels), not {}",
+                benchmarks.len()
+            ),
+        ));
+    }
     let mut points = Vec::new();
     for (index, benchmark) in benchmarks.iter().enumerate() {
         let benchmark = benchmark
@@ -117,6 +126,12 @@ pub fn detect_csv(rows: &[csv::StringRecord]) -> bool {
 }
 
 pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
+    if !detect_csv(rows) {
+        return Err(ImportError::field(
+            "rows",
+            "GuideLLM's three header rows (Run Info, Run ID, ...) and a row per benchmark",
+        ));
+    }
     let columns: Vec<(String, String, String)> = (0..rows[0].len())
         .map(|i| {
             let cell = |r: usize| rows[r].get(i).unwrap_or("").trim().to_string();

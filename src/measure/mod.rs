@@ -33,8 +33,13 @@ use serde_json::Value;
 
 /// Largest file accepted, bytes.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest single JSON document: parsed whole, it takes about three times its size in memory
+/// (JSON lines and CSV are read a record at a time).
+pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024 * 1024;
 /// Most per-request records (or rows) read from one file.
 pub const MAX_RECORDS: usize = 1_000_000;
+/// Most load levels (points) one file may hold: a sweep has tens.
+pub const MAX_POINTS: usize = 1_000;
 
 /// A problem inside a file: which field, and what was expected there.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,53 +107,65 @@ pub fn import_benchmark(text: &str, format: Option<&str>) -> Result<MeasuredRun,
 }
 
 fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRun, Error> {
-    let parsed: Result<Value, _> = serde_json::from_str(text);
-    let lines = format == Some(BenchmarkFormat::AiperfJsonl);
+    // JSON lines are read a record at a time; one document is parsed whole, so it has a
+    // smaller limit.
+    let first_line_is_object = || {
+        let first = text.lines().next().unwrap_or("");
+        first.len() < text.len() && serde_json::from_str::<Value>(first).is_ok_and(|v| v.is_object())
+    };
+    let lines =
+        format == Some(BenchmarkFormat::AiperfJsonl) || (text.len() > MAX_DOCUMENT_BYTES && first_line_is_object());
+    if !lines && text.len() > MAX_DOCUMENT_BYTES {
+        return Err(Error::invalid(
+            "text",
+            format!(
+                "a JSON document of at most {MAX_DOCUMENT_BYTES} bytes (32 MiB; JSON lines and CSV may have 64 MiB)"
+            ),
+            format!("{} bytes", text.len()),
+        ));
+    }
+    let parsed = (!lines).then(|| json::parse_lean(text));
     let object = match parsed {
-        Ok(Value::Object(object)) if !lines => object,
-        Ok(_) if !lines => {
+        Some(Ok(Value::Object(object))) => object,
+        Some(Ok(_)) => {
             return Err(Error::Malformed {
                 field: "text".to_string(),
                 message: "a benchmark JSON file must hold one object (a JSON array is not a known format)".to_string(),
             })
         }
         other => {
-            // Not one JSON document: one record per line (AIPerf's records export)?
-            let mut records = Vec::new();
+            // Not one JSON document: one record per line (AIPerf's records export), each read
+            // as it is parsed.
+            let mut reader = aiperf::RecordsReader::default();
             for (index, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-                if records.len() >= MAX_RECORDS {
+                if index >= MAX_RECORDS {
                     return Err(Error::invalid("text", format!("at most {MAX_RECORDS} records"), "more"));
                 }
+                let malformed = |message: String| Error::Malformed {
+                    field: "text".to_string(),
+                    message,
+                };
                 match serde_json::from_str::<Value>(line) {
-                    Ok(Value::Object(record)) => records.push(record),
+                    Ok(Value::Object(record)) if index > 0 || aiperf::detect_records(&record) => reader
+                        .add(index + 1, &record)
+                        .map_err(|e| e.into_error("AIPerf records JSONL"))?,
+                    Ok(Value::Object(_)) => return Err(unknown_format()),
                     _ if index == 0 => {
-                        let message = match other {
-                            Err(error) => format!("not valid JSON: {error}"),
-                            Ok(_) => "not JSON lines of objects".to_string(),
-                        };
-                        return Err(Error::Malformed {
-                            field: "text".to_string(),
-                            message,
-                        });
+                        return Err(malformed(match other {
+                            Some(Err(error)) => format!("not valid JSON: {error}"),
+                            _ => "not JSON lines of objects".to_string(),
+                        }))
                     }
                     Err(error) => {
-                        return Err(Error::Malformed {
-                            field: "text".to_string(),
-                            message: format!("JSON lines: line {} is not valid JSON: {error}", index + 1),
-                        })
+                        return Err(malformed(format!(
+                            "JSON lines: line {} is not valid JSON: {error}",
+                            index + 1
+                        )))
                     }
-                    Ok(_) => {
-                        return Err(Error::Malformed {
-                            field: "text".to_string(),
-                            message: format!("JSON lines: line {} is not an object", index + 1),
-                        })
-                    }
+                    Ok(_) => return Err(malformed(format!("JSON lines: line {} is not an object", index + 1))),
                 }
             }
-            if records.first().is_some_and(aiperf::detect_records) {
-                return aiperf::import_records(&records).map_err(|e| e.into_error("AIPerf records JSONL"));
-            }
-            return Err(unknown_format());
+            return reader.finish().map_err(|e| e.into_error("AIPerf records JSONL"));
         }
     };
     let pick = |wanted: BenchmarkFormat, detect: fn(&json::Object) -> bool| {
@@ -164,41 +181,63 @@ fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRu
         llmperf::import(&object).map_err(|e| e.into_error("LLMPerf summary JSON"))
     } else if format.is_none() && aiperf::detect_records(&object) {
         // JSON lines of one record parse as one object.
-        aiperf::import_records(&[object]).map_err(|e| e.into_error("AIPerf records JSONL"))
+        let mut reader = aiperf::RecordsReader::default();
+        reader
+            .add(1, &object)
+            .and_then(|()| reader.finish())
+            .map_err(|e| e.into_error("AIPerf records JSONL"))
     } else {
         Err(unknown_format())
     }
 }
 
 fn import_csv(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRun, Error> {
-    let mut reader = csv::ReaderBuilder::new()
+    let mut records = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        if rows.len() > MAX_RECORDS {
-            return Err(Error::invalid("text", format!("at most {MAX_RECORDS} rows"), "more"));
-        }
-        rows.push(record.map_err(|error| Error::Malformed {
-            field: "text".to_string(),
-            message: format!("not valid CSV: {error}"),
-        })?);
+        .from_reader(text.as_bytes())
+        .into_records()
+        .enumerate()
+        .map(|(index, record)| {
+            if index > MAX_RECORDS {
+                return Err(Error::invalid("text", format!("at most {MAX_RECORDS} rows"), "more"));
+            }
+            record.map_err(|error| Error::Malformed {
+                field: "text".to_string(),
+                message: format!("not valid CSV: {error}"),
+            })
+        });
+    // The first rows tell the format; a per-request table is then read row by row, never held.
+    let mut head = Vec::new();
+    for record in records.by_ref().take(4) {
+        head.push(record?);
     }
-    if rows.first().is_none_or(|header| header.len() < 2) {
+    if head.first().is_none_or(|header| header.len() < 2) {
         return Err(unknown_format());
     }
-    if format.map_or_else(|| guidellm::detect_csv(&rows), |f| f == BenchmarkFormat::GuidellmCsv) {
-        if rows.len() < 4 {
-            return Err(
-                ImportError::field("rows", "three header rows and a row per benchmark").into_error("GuideLLM CSV")
-            );
+    let guidellm = format.map_or_else(|| guidellm::detect_csv(&head), |f| f == BenchmarkFormat::GuidellmCsv);
+    let aiperf = !guidellm && format.map_or_else(|| aiperf::detect_csv(&head), |f| f == BenchmarkFormat::AiperfCsv);
+    if !guidellm && !aiperf {
+        let mut rows = head.into_iter().map(Ok).chain(records);
+        let header = rows.next().and_then(Result::ok).unwrap_or_default();
+        return table::import(&header, rows);
+    }
+    // A summary: a row per benchmark (GuideLLM) or per metric (AIPerf), a few header rows.
+    let mut rows = head;
+    for record in records {
+        if rows.len() > MAX_POINTS + 3 {
+            return Err(Error::invalid(
+                "text",
+                format!("at most {MAX_POINTS} rows of benchmarks or metrics in a summary CSV"),
+                "more",
+            ));
         }
+        rows.push(record?);
+    }
+    if guidellm {
         guidellm::import_csv(&rows).map_err(|e| e.into_error("GuideLLM CSV"))
-    } else if format.map_or_else(|| aiperf::detect_csv(&rows), |f| f == BenchmarkFormat::AiperfCsv) {
-        aiperf::import_csv(&rows).map_err(|e| e.into_error("AIPerf CSV"))
     } else {
-        table::import(&rows).map_err(|e| e.into_error("CSV"))
+        aiperf::import_csv(&rows).map_err(|e| e.into_error("AIPerf CSV"))
     }
 }
 

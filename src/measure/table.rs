@@ -4,7 +4,8 @@
 //! its unit (`_ms` or `_s`, or `(ms)` / `(s)`).
 
 use super::run::{FileLayout, MeasuredPoint, MeasuredRun, MeasuredSamples, OfferedLoad};
-use super::ImportError;
+use super::{ImportError, MAX_POINTS};
+use crate::error::Error;
 
 /// A header cell reduced to lowercase words joined by `_`: "TTFT (ms)" -> "ttft_ms".
 fn normalize(cell: &str) -> String {
@@ -84,13 +85,12 @@ fn find(header: &[String], names: &[&str]) -> Option<usize> {
     header.iter().position(|h| names.contains(&h.as_str()))
 }
 
-pub fn import(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
-    let header: Vec<String> = rows
-        .first()
-        .ok_or_else(|| ImportError::field("header", "a first row naming the columns"))?
-        .iter()
-        .map(normalize)
-        .collect();
+/// Reads a plain table: `header` names the columns, `rows` follow (read one at a time).
+pub fn import(
+    header: &csv::StringRecord,
+    rows: impl Iterator<Item = Result<csv::StringRecord, Error>>,
+) -> Result<MeasuredRun, Error> {
+    let header: Vec<String> = header.iter().map(normalize).collect();
     let load_column = find(
         &header,
         &[
@@ -104,10 +104,21 @@ pub fn import(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
     );
     let has_statistics = header.iter().any(|h| statistic_column(h).is_some());
     if load_column.is_some() || has_statistics {
-        per_level(&header, &rows[1..])
+        per_level(&header, rows)
     } else {
-        per_request(&header, &rows[1..])
+        per_request(&header, rows)
     }
+}
+
+/// Each row of `rows` read by `read` (told its line in the file), stopping at the first error.
+fn each_row(
+    rows: impl Iterator<Item = Result<csv::StringRecord, Error>>,
+    mut read: impl FnMut(&csv::StringRecord, usize) -> Result<(), ImportError>,
+) -> Result<(), Error> {
+    for (index, row) in rows.enumerate() {
+        read(&row?, index + 2).map_err(|e| e.into_error("CSV"))?;
+    }
+    Ok(())
 }
 
 fn cell(row: &csv::StringRecord, column: usize, line: usize, name: &str) -> Result<Option<f64>, ImportError> {
@@ -122,7 +133,10 @@ fn cell(row: &csv::StringRecord, column: usize, line: usize, name: &str) -> Resu
     }
 }
 
-fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
+fn per_level(
+    header: &[String],
+    rows: impl Iterator<Item = Result<csv::StringRecord, Error>>,
+) -> Result<MeasuredRun, Error> {
     let rate = find(header, &["request_rate", "rate", "qps", "offered_rate"]);
     let concurrency = find(header, &["concurrency", "max_concurrency"]);
     let throughput = find(
@@ -158,15 +172,17 @@ fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRu
     let output = find(header, &["output_tokens", "output_tokens_mean", "output_len", "osl"]);
     for name in header {
         if let Some((_, _, None)) = statistic_column(name) {
-            return Err(ImportError::field(
-                &format!("column {name}"),
-                "a unit suffix (_ms or _s)",
-            ));
+            return Err(ImportError::field(&format!("column {name}"), "a unit suffix (_ms or _s)").into_error("CSV"));
         }
     }
     let mut points = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        let line = index + 2;
+    each_row(rows, |row, line| {
+        if points.len() >= MAX_POINTS {
+            return Err(ImportError::field(
+                "rows",
+                &format!("at most {MAX_POINTS} load levels (a row each)"),
+            ));
+        }
         let value = |column: Option<usize>, name: &str| -> Result<Option<f64>, ImportError> {
             column.map_or(Ok(None), |c| cell(row, c, line, name))
         };
@@ -204,9 +220,10 @@ fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRu
             *slot = cell(row, column, line, name)?.map(|v| v * scale);
         }
         points.push(point);
-    }
+        Ok(())
+    })?;
     if points.is_empty() {
-        return Err(ImportError::field("rows", "at least one load level after the header"));
+        return Err(ImportError::field("rows", "at least one load level after the header").into_error("CSV"));
     }
     Ok(MeasuredRun {
         tool: "csv".to_string(),
@@ -218,7 +235,10 @@ fn per_level(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRu
     })
 }
 
-fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError> {
+fn per_request(
+    header: &[String],
+    rows: impl Iterator<Item = Result<csv::StringRecord, Error>>,
+) -> Result<MeasuredRun, Error> {
     let mut latency_columns: Vec<(usize, &'static str, f64)> = Vec::new();
     for (column, name) in header.iter().enumerate() {
         let (stem, scale) = split_unit(name);
@@ -228,6 +248,7 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
                     &format!("column {name}"),
                     &format!("a unit suffix ({name}_ms or {name}_s)"),
                 )
+                .into_error("CSV")
             })?;
             latency_columns.push((column, metric, scale));
         }
@@ -239,7 +260,8 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
         return Err(ImportError::field(
             "header",
             "per-request latency columns (ttft_ms, e2e_ms, tpot_ms, ...) or per-level columns (request_rate or concurrency, ttft_p95_ms, ...)",
-        ));
+        )
+        .into_error("CSV"));
     }
     let prompt = find(header, &["prompt_tokens", "input_tokens", "input_len", "isl"]);
     let output = find(header, &["output_tokens", "output_len", "osl", "completion_tokens"]);
@@ -251,8 +273,7 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
     let (mut first_start, mut last_end) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut has_tpot = false;
     let mut itl_as_tpot = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        let line = index + 2;
+    each_row(rows, |row, line| {
         if let Some(column) = error {
             let text = row.get(column).unwrap_or("").trim().to_ascii_lowercase();
             let ok = match header[column].as_str() {
@@ -262,7 +283,7 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
             };
             if !ok {
                 failed += 1;
-                continue;
+                return Ok(());
             }
         }
         for &(column, metric, scale) in &latency_columns {
@@ -300,7 +321,8 @@ fn per_request(header: &[String], rows: &[csv::StringRecord]) -> Result<Measured
                 last_end = last_end.max(e);
             }
         }
-    }
+        Ok(())
+    })?;
     let mut notes = vec!["one row per request; latencies converted to ms from the units in the header".to_string()];
     if !has_tpot && !itl_as_tpot.is_empty() {
         samples.tpot_ms = itl_as_tpot;

@@ -16,7 +16,7 @@ pub use traffic::{
 
 use crate::calibrate::prepare;
 use crate::domain::SloTarget;
-use crate::domain::{Deployment, LoadKind, Metric};
+use crate::domain::{Deployment, LoadKind, Metric, ServingEngine};
 use crate::perf::{Calibration, CostModel, MemoryPlan, RooflineEstimate};
 use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{Config, ResolvedScenario, Scenario};
@@ -138,7 +138,9 @@ pub enum SimulationSize {
 pub fn predict(scenario: &Scenario, config: &Config) -> Result<Prediction> {
     let scenario = prepare(scenario)?;
     let deployment = config.resolve(&scenario)?;
-    Ok(predict_deployment(&scenario, &deployment, SimulationSize::Full))
+    let prediction = predict_deployment(&scenario, &deployment, SimulationSize::Full);
+    scenario.work.check()?;
+    Ok(prediction)
 }
 
 /// Evaluates a checked deployment of a prepared scenario.
@@ -150,14 +152,43 @@ pub fn predict_deployment(scenario: &ResolvedScenario, deployment: &Deployment, 
 /// `requests_per_replica` says, for less: its simulation stops as soon as so many measured
 /// requests have missed a TTFT, TPOT or end-to-end target that its percentile cannot come
 /// back under it (ITL, over every token gap, is judged at the end).
+///
+/// The answer is remembered for the call (`WorkBudget::remember`) under everything the
+/// simulation reads, the engine only through what it sets (its admission, its memory plan and
+/// its factors): two engines alike in those, or the search on a whole node after the fleet's,
+/// ask the same capacity test and simulate it once.
 pub fn meets_slos_screened(scenario: &ResolvedScenario, deployment: &Deployment, requests_per_replica: u32) -> bool {
-    predict_until_missed(
-        scenario,
-        deployment,
-        SimulationSize::Screening { requests_per_replica },
-        true,
-    )
-    .meets_slos()
+    let simulation_inputs = format!(
+        "{:?}",
+        (
+            &scenario.model,
+            &scenario.gpu,
+            Deployment {
+                engine: ServingEngine::Vllm,
+                ..*deployment
+            },
+            Admission::for_engine(deployment.engine),
+            MemoryPlan::new(&scenario.model, &scenario.gpu, deployment),
+            scenario.calibration(deployment.engine),
+            (
+                scenario.prompt_tokens,
+                scenario.output_tokens,
+                scenario.load,
+                scenario.seed
+            ),
+            &scenario.slos,
+            requests_per_replica,
+        )
+    );
+    scenario.work.remember(simulation_inputs, || {
+        predict_until_missed(
+            scenario,
+            deployment,
+            SimulationSize::Screening { requests_per_replica },
+            true,
+        )
+        .meets_slos()
+    })
 }
 
 /// [`predict_deployment`], stopping the simulation once a target is certainly missed when
@@ -271,6 +302,7 @@ fn simulate(
         max_batched_tokens: deployment.max_batched_tokens,
         kv_capacity_tokens: memory.kv_capacity_tokens,
         admission: Admission::for_engine(deployment.engine),
+        coast_stride: sim::COAST_STRIDE,
     };
     let simulated = sim::Traffic {
         arrivals: traffic.arrivals,
@@ -287,22 +319,21 @@ fn simulate(
         }
         _ => 1.0,
     };
-    let step_time_s = |batch: &crate::perf::Batch| cost.step_time_s(batch);
-    let outcome = if stop_when_missed {
-        let measured = match traffic.arrivals {
-            Arrivals::Offline => requests,
-            _ => requests - 2 * (f64::from(requests) * sim::WARM_UP_FRACTION).floor() as u32,
-        };
-        sim::simulate_until(
-            &settings,
-            &simulated,
-            limits,
-            step_time_s,
-            missed_for_certain(&scenario.slos, measured, batch_scale),
-        )
-    } else {
-        sim::simulate(&settings, &simulated, limits, step_time_s)
+    let measured = match traffic.arrivals {
+        Arrivals::Offline => requests,
+        _ => requests - 2 * (f64::from(requests) * sim::WARM_UP_FRACTION).floor() as u32,
     };
+    let mut missed = missed_for_certain(&scenario.slos, measured, batch_scale);
+    let allowed = scenario.work.steps_for(requests);
+    let outcome = sim::simulate_until(
+        &settings,
+        &simulated,
+        limits,
+        |batch| cost.step_time_s(batch),
+        |latency| stop_when_missed && missed(latency),
+        allowed,
+    );
+    scenario.work.spend(requests, outcome.trace.steps, allowed);
     let fell_behind = matches!(scenario.load, LoadKind::Open { .. }) && outcome.fell_behind();
     SimulatedRun {
         outcome,

@@ -55,7 +55,8 @@ pub fn replica_traffic(scenario: &ResolvedScenario, replicas: u32) -> ReplicaTra
                 arrival_cv,
             },
             requests: bounded(ONLINE_SIMULATED_REQUESTS),
-            fewest_requests: MIN_SIMULATED_REQUESTS,
+            // A screening never runs more than the full prediction (the token cap may allow fewer).
+            fewest_requests: bounded(MIN_SIMULATED_REQUESTS),
             replica_scale: f64::from(replicas),
         },
         LoadKind::Closed { concurrency } => {

@@ -19,8 +19,10 @@ pub const MAX_BURSTINESS: f64 = 1_000_000.0;
 pub const MAX_REQUESTS_PER_SECOND: f64 = 1_000_000.0;
 /// Lowest request rate, requests per second (one request every 11.6 days).
 pub const MIN_REQUESTS_PER_SECOND: f64 = 1e-6;
-/// Most concurrent users of a closed loop.
-pub const MAX_CONCURRENCY: u32 = 100_000;
+/// Most concurrent users of a closed loop: each is simulated through at least four requests
+/// (`predict::traffic::MIN_REQUESTS_PER_CLOSED_LOOP_USER`), and a simulation runs at most
+/// 100,000 (`MAX_SIMULATED_REQUESTS`), even with every user on one replica.
+pub const MAX_CONCURRENCY: u32 = 25_000;
 /// Most requests of an offline batch.
 pub const MAX_OFFLINE_REQUESTS: u32 = 100_000;
 /// Longest latency target, ms (a day).

@@ -123,8 +123,6 @@ pub struct Load {
     pub requests_per_second: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_hour: Option<f64>,
-    /// Coefficient of variation of inter-arrival times: 1 is Poisson, 0 perfectly regular,
-    /// above 1 bursty (gamma-distributed gaps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// How bursty an open loop's arrivals are, as vLLM's `bench serve --burstiness`: the shape
     /// of gamma-distributed gaps, 1 for Poisson, below 1 burstier, above 1 smoother.

@@ -8,6 +8,7 @@ use crate::catalog::{self, GpuSpec, ModelSpec};
 use crate::domain::{LengthDistribution, LoadKind, Metric, Precision, ServingEngine, SloTarget, UseCase};
 use crate::error::{check, Error, Result};
 use crate::perf::Calibration;
+use crate::sim::WorkBudget;
 
 /// A scenario after validation: catalog entries resolved, defaults applied, every number checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,8 @@ pub struct ResolvedScenario {
     pub engine: Option<ServingEngine>,
     pub seed: u64,
     pub calibration_source: CalibrationSource,
+    /// What the call answering this scenario may still simulate (shared by its variants).
+    pub work: WorkBudget,
 }
 
 /// Where the cost model's factors come from.
@@ -183,6 +186,7 @@ impl Scenario {
             engine,
             seed,
             calibration_source,
+            work: WorkBudget::new(),
         })
     }
 }

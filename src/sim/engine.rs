@@ -195,9 +195,10 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
         }
     }
 
-    /// Runs until every request has finished or been rejected, or `max_iterations` pass.
-    pub fn run(&mut self, max_iterations: u64) {
-        while self.iteration < max_iterations && !self.trace.stopped {
+    /// Runs until every request has finished or been rejected, or `max_iterations` pass, or
+    /// `max_steps` iteration times have been computed.
+    pub fn run(&mut self, max_iterations: u64, max_steps: u64) {
+        while self.iteration < max_iterations && self.trace.steps < max_steps && !self.trace.stopped {
             let refused = self.take_arrivals();
             self.issue_next(refused);
             if self.running == 0 && self.waiting.is_empty() {
@@ -212,13 +213,13 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 self.now_s = self.now_s.max(next_s);
                 continue;
             }
-            if self.coast(max_iterations) > 0 {
+            if self.coast(max_iterations, max_steps) > 0 {
                 continue;
             }
             let completions = self.step();
             self.issue_next(completions as usize);
         }
-        self.trace.truncated = self.iteration >= max_iterations;
+        self.trace.truncated = self.iteration >= max_iterations || self.trace.steps >= max_steps;
         self.trace.window_s = if self.window.whole_run {
             self.now_s
         } else {
@@ -232,11 +233,12 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
 
     /// Runs iterations that only decode, as long as nothing else can happen in them: no prompt
     /// to prefill, no request arriving, none finishing, the cache room for the new tokens. Each
-    /// is exactly the iteration `step` would run (the same batch, the same time, the same
-    /// records), without scheduling it: at low load a request decodes alone for hundreds of
-    /// iterations, and those are most of a simulation's work. Returns how many it ran.
-    fn coast(&mut self, max_iterations: u64) -> u64 {
-        if !self.waiting.is_empty() || !self.prefilling.is_empty() || self.decoding == 0 {
+    /// is the iteration `step` would run (the same batch and records), without scheduling it,
+    /// and up to `coast_stride` of them are costed at once, at their middle one (see
+    /// `COAST_STRIDE`): at low load a request decodes alone for thousands of iterations, and
+    /// those are most of a simulation's work. Returns how many it ran.
+    fn coast(&mut self, max_iterations: u64, max_steps: u64) -> u64 {
+        if !self.prefilling.is_empty() || self.decoding == 0 || !self.waiting_must_wait() {
             return 0;
         }
         let next_arrival_s = if self.next_to_arrive < self.issued {
@@ -251,33 +253,95 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             .peek()
             .map_or(u64::MAX, |Reverse((iteration, _, _))| *iteration);
         let optimistic = self.settings.admission == Admission::Optimistic;
+        let capacity = self.settings.kv_capacity_tokens;
         let start = self.iteration;
         while self.iteration < max_iterations
+            && self.trace.steps < max_steps
             && self.iteration < next_finish
             && next_arrival_s > self.now_s
-            && (!optimistic || self.decode_context_tokens + self.decoding <= self.settings.kv_capacity_tokens)
+            && (!optimistic || self.decode_context_tokens + self.decoding <= capacity)
         {
-            let batch = self.decode_batch();
-            let duration_s = (self.step_time_s)(&batch);
-            self.now_s += duration_s;
-            self.iteration += 1;
-            self.trace.iterations += 1;
-            if self.window.is_open() {
-                self.trace.inter_token_gaps.push((duration_s, self.decoding as u32));
-                self.trace.output_tokens_in_window += self.decoding;
+            // Iterations this run may cover: none past the next finish or the bound, nor (when
+            // the engine admits optimistically) past the cache's room for their tokens.
+            let mut stride = self
+                .settings
+                .coast_stride
+                .max(1)
+                .min(next_finish - self.iteration)
+                .min(max_iterations - self.iteration);
+            if optimistic {
+                stride = stride.min((capacity - self.decode_context_tokens - self.decoding) / self.decoding + 1);
             }
-            self.decode_context_tokens += self.decoding;
+            let mut duration_s = self.decode_step_s(stride);
+            // ... nor past the iteration in which the next request arrives.
+            if next_arrival_s.is_finite() && stride > 1 {
+                let until_arrival = ((next_arrival_s - self.now_s) / duration_s).ceil();
+                if until_arrival < stride as f64 {
+                    stride = (until_arrival as u64).max(1);
+                    duration_s = self.decode_step_s(stride);
+                }
+            }
+            self.now_s += duration_s * stride as f64;
+            self.iteration += stride;
+            self.trace.iterations += stride;
+            if self.window.is_open() {
+                let tokens = self.decoding * stride;
+                self.trace
+                    .inter_token_gaps
+                    .push((duration_s, u32::try_from(tokens).unwrap_or(u32::MAX)));
+                self.trace.output_tokens_in_window += tokens;
+            }
+            self.decode_context_tokens += self.decoding * stride;
         }
         self.iteration - start
+    }
+
+    /// Whether no waiting request can be admitted before a decoding one finishes: there is none,
+    /// or (no preempted request's cache to evict meanwhile) the batch limit or the token budget
+    /// is reached, or the first in line does not fit the cache now, which decoding only fills.
+    fn waiting_must_wait(&self) -> bool {
+        let Some(&first) = self.waiting.front() else {
+            return true;
+        };
+        if self.cached_tokens > 0 {
+            return false;
+        }
+        let budget = u64::from(self.settings.max_batched_tokens).saturating_sub(self.decoding);
+        if self.running >= self.settings.max_batch || budget == 0 {
+            return true;
+        }
+        let request = &self.requests[first as usize];
+        let capacity = self.settings.kv_capacity_tokens;
+        match self.settings.admission {
+            Admission::ReserveFull => self.reserved_tokens + request.whole_tokens() > capacity,
+            Admission::Optimistic => {
+                let kv_free = capacity.saturating_sub(self.decode_context_tokens + self.decoding);
+                u64::from(request.prefill_target).min(budget) > kv_free
+            }
+        }
+    }
+
+    /// The mean time of the next `stride` decode-only iterations: the middle one's (a decode
+    /// step's time is linear in the context it reads).
+    fn decode_step_s(&mut self, stride: u64) -> f64 {
+        let batch = self.decode_batch_after((stride - 1) as f64 / 2.0);
+        self.trace.steps += 1;
+        (self.step_time_s)(&batch)
     }
 
     /// The batch of this iteration's decodes: every decoding sequence, one token each, over its
     /// context and the token it adds.
     fn decode_batch(&self) -> Batch {
+        self.decode_batch_after(0.0)
+    }
+
+    /// The decodes' batch `iterations` iterations on, their contexts grown a token each per
+    /// iteration (a fraction: the mean of a run of them).
+    fn decode_batch_after(&self, iterations: f64) -> Batch {
         let mut batch = Batch::default();
         batch.add_decode(
             self.decoding as f64,
-            (self.decode_context_tokens + self.decoding) as f64,
+            (self.decode_context_tokens + self.decoding) as f64 + self.decoding as f64 * iterations,
         );
         batch
     }
@@ -467,6 +531,7 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
             return 0;
         };
         let duration_s = (self.step_time_s)(&batch);
+        self.trace.steps += 1;
         self.now_s += duration_s;
         let this_iteration = self.iteration;
         self.iteration += 1;

@@ -14,8 +14,12 @@ mod sampling;
 pub use sampling::Sampler;
 
 use crate::domain::{LengthDistribution, ServingEngine};
+use crate::error::{Error, Result};
 use crate::perf::Batch;
 use engine::{Engine, Request};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How the engine admits requests into the KV cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +41,23 @@ impl Admission {
     }
 }
 
-/// The engine limits of one replica.
+/// The engine limits of one replica, and how finely the simulator steps through them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
     pub max_batch: u32,
     pub max_batched_tokens: u32,
     pub kv_capacity_tokens: u64,
     pub admission: Admission,
+    /// Most decode-only iterations costed as one (`COAST_STRIDE`, or 1 to cost each).
+    pub coast_stride: u64,
 }
+
+/// Decode-only iterations in which nothing else happens (no arrival, prefill or finish) are
+/// costed in runs of up to this many, at the run's middle: a decode step's time is linear in
+/// the context it reads, so the middle one's is the run's mean. A request decoding alone for
+/// 100,000 tokens then costs 1,600 evaluations, not 100,000; each run's tokens share its mean
+/// gap, which moves an inter-token percentile by less than 64 tokens' worth of context.
+pub const COAST_STRIDE: u64 = 64;
 
 /// How requests arrive at one replica.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,10 +89,109 @@ pub struct Traffic {
 /// arrive at an empty server (warm-up), the last at a draining one (cool-down).
 pub const WARM_UP_FRACTION: f64 = 0.1;
 
-/// Bound on iterations per simulation, so no input can make it run without end. Every
-/// iteration emits or prefills at least one token, and the callers bound the requests and
-/// their output tokens (`predict::MAX_SIMULATED_OUTPUT_TOKENS`), so real runs stay far below.
-pub const MAX_ITERATIONS: u64 = 20_000_000;
+/// Bound on iterations per simulation, so no input can make it run without end, nor its
+/// inter-token gaps (16 bytes an iteration) outgrow memory. Every iteration emits or prefills
+/// at least one token, and the callers bound the requests and their output tokens
+/// (`predict::MAX_SIMULATED_OUTPUT_TOKENS`), so real runs stay far below.
+pub const MAX_ITERATIONS: u64 = 4_000_000;
+
+/// The simulation one question (one `advise` or `predict` call) may spend, over all its
+/// simulations: iteration times computed (`Trace::steps`) plus requests simulated, the two
+/// things a run's time and memory grow with. Clones share the one allowance. Once a simulation
+/// is cut short by it the budget is exhausted, and the caller answers with an error rather
+/// than a partial search.
+///
+/// It also remembers the answers the call's simulations already gave (`remember`): the same
+/// question asked twice in one call is simulated once.
+#[derive(Debug, Clone)]
+pub struct WorkBudget {
+    spent: Arc<AtomicU64>,
+    exhausted: Arc<AtomicBool>,
+    answers: Arc<Mutex<HashMap<String, bool>>>,
+}
+
+/// What one question may simulate in all: the heaviest search the limits allow spends nearly
+/// all of it in about half a second natively and 1.3 s in WebAssembly (`make bench`).
+pub const MAX_WORK_PER_CALL: u64 = 12_000_000;
+
+/// What simulating one request costs, in iteration times: drawing its lengths, queueing it,
+/// recording its latencies take about five times one iteration's costing (`make bench`).
+pub const REQUEST_WORK: u64 = 5;
+
+impl WorkBudget {
+    pub fn new() -> WorkBudget {
+        WorkBudget {
+            spent: Arc::new(AtomicU64::new(0)),
+            exhausted: Arc::new(AtomicBool::new(false)),
+            answers: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The answer to the question `key` names (everything its simulation reads): remembered
+    /// when this call already simulated it, else `simulate`d and remembered.
+    pub fn remember(&self, key: String, simulate: impl FnOnce() -> bool) -> bool {
+        let known = self.answers.lock().ok().and_then(|answers| answers.get(&key).copied());
+        known.unwrap_or_else(|| {
+            let answer = simulate();
+            if let Ok(mut answers) = self.answers.lock() {
+                answers.insert(key, answer);
+            }
+            answer
+        })
+    }
+
+    /// Steps the next simulation, of `requests` requests, may compute: what is left after them.
+    pub fn steps_for(&self, requests: u32) -> u64 {
+        MAX_WORK_PER_CALL
+            .saturating_sub(self.spent.load(Ordering::Relaxed))
+            .saturating_sub(u64::from(requests) * REQUEST_WORK)
+    }
+
+    /// Books a simulation of `requests` that computed `steps` of the `allowed`: one that used
+    /// them all was cut short, and exhausts the budget.
+    pub fn spend(&self, requests: u32, steps: u64, allowed: u64) {
+        self.spent
+            .fetch_add(u64::from(requests) * REQUEST_WORK + steps, Ordering::Relaxed);
+        if steps >= allowed {
+            self.exhausted.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Books work done outside the simulations this budget bounds (a fit before the answer).
+    pub fn charge(&self, work: u64) {
+        self.spent.fetch_add(work, Ordering::Relaxed);
+    }
+
+    /// An error naming `workload` once a simulation was cut short for want of budget: the
+    /// answer would have holes in it.
+    pub fn check(&self) -> Result<()> {
+        if !self.exhausted.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "workload",
+            format!(
+                "answerable within the {MAX_WORK_PER_CALL} steps of simulation one call may spend \
+                 (iteration times computed, and {REQUEST_WORK} for each request drawn): fewer closed-loop \
+                 users or shorter requests per replica, a named engine or fewer precisions"
+            ),
+            "a question that needs more",
+        ))
+    }
+}
+
+impl Default for WorkBudget {
+    fn default() -> Self {
+        WorkBudget::new()
+    }
+}
+
+/// Budgets compare equal: which one a scenario carries is not part of its value.
+impl PartialEq for WorkBudget {
+    fn eq(&self, _: &WorkBudget) -> bool {
+        true
+    }
+}
 
 /// The share of prefilled tokens that preemptions may throw away before a run counts as
 /// thrashing (a judgement: a quarter of the prefill work redone is a cache that holds too few
@@ -95,6 +207,9 @@ pub struct Trace {
     /// (gap, how many tokens had it): all sequences decoding in one iteration share its length.
     pub inter_token_gaps: Vec<(f64, u32)>,
     pub iterations: u64,
+    /// Iteration times computed: one per iteration, one per coasted run of them. With the
+    /// requests, what a run's time grows with.
+    pub steps: u64,
     pub preemptions: u64,
     /// Requests longer than the whole KV cache, refused.
     pub rejected: u64,
@@ -107,7 +222,7 @@ pub struct Trace {
     /// Length of the measurement window, seconds.
     pub window_s: f64,
     pub end_s: f64,
-    /// The run hit `MAX_ITERATIONS`.
+    /// The run hit `MAX_ITERATIONS`, or the steps it was allowed.
     pub truncated: bool,
     /// The stop rule of `simulate_until` ended the run early.
     pub stopped: bool,
@@ -183,20 +298,22 @@ pub fn simulate(
     limits: (u32, u32),
     step_time_s: impl FnMut(&Batch) -> f64,
 ) -> Outcome {
-    run(settings, traffic, limits, step_time_s, None)
+    run(settings, traffic, limits, step_time_s, None, u64::MAX)
 }
 
-/// [`simulate`], told each measured request's latencies as it completes: when `stop` returns
-/// true the run ends there (`trace.stopped`), its question answered (enough requests have
-/// missed a target that no later one can change the verdict).
+/// [`simulate`] computing at most `max_steps` iteration times, told each measured request's
+/// latencies as it completes: when `stop` returns true the run ends there (`trace.stopped`),
+/// its question answered (enough requests have missed a target that no later one can change
+/// the verdict).
 pub fn simulate_until<'a>(
     settings: &'a Settings,
     traffic: &Traffic,
     limits: (u32, u32),
     step_time_s: impl FnMut(&Batch) -> f64,
     stop: impl FnMut(&RequestLatency) -> bool + 'a,
+    max_steps: u64,
 ) -> Outcome {
-    run(settings, traffic, limits, step_time_s, Some(Box::new(stop)))
+    run(settings, traffic, limits, step_time_s, Some(Box::new(stop)), max_steps)
 }
 
 fn run<'a>(
@@ -205,7 +322,18 @@ fn run<'a>(
     (max_prompt_tokens, max_output_tokens): (u32, u32),
     step_time_s: impl FnMut(&Batch) -> f64,
     stop: Option<engine::StopRule<'a>>,
+    max_steps: u64,
 ) -> Outcome {
+    if max_steps == 0 {
+        // Nothing may run: no requests to draw either.
+        return Outcome {
+            measured: Vec::new(),
+            trace: Trace {
+                truncated: true,
+                ..Trace::default()
+            },
+        };
+    }
     let total = traffic.requests.max(1) as usize;
     let mut sampler = Sampler::new(traffic.seed);
     let mut clock_s = 0.0;
@@ -244,7 +372,7 @@ fn run<'a>(
         }
     };
     let mut engine = Engine::new(settings, requests, issued, measured, whole_run, step_time_s, stop);
-    engine.run(MAX_ITERATIONS);
+    engine.run(MAX_ITERATIONS, max_steps);
     let measured = engine.requests[measured.0..measured.1]
         .iter()
         .filter(|request| request.completed())
@@ -264,6 +392,7 @@ mod tests {
 
     fn settings(max_batch: u32, kv_capacity_tokens: u64) -> Settings {
         Settings {
+            coast_stride: 1,
             max_batch,
             max_batched_tokens: 8192,
             kv_capacity_tokens,
@@ -444,5 +573,114 @@ mod tests {
         assert!(outcome.trace.rejected > 0);
         // Without the user sending again, the loop would end at the second refusal.
         assert!(outcome.measured.len() >= 100, "{} measured", outcome.measured.len());
+    }
+
+    #[test]
+    fn coasting_in_strides_costs_what_costing_each_iteration_does() {
+        // A decode step linear in the context it reads (as the roofline's memory side is): the
+        // stride's middle iteration is its mean, so the two agree but for rounding.
+        let linear = |batch: &Batch| 0.005 + 1e-9 * batch.decode_context_tokens + 1e-4 * batch.prefill_tokens;
+        let lengths = |prompt: f64, output: f64| {
+            (
+                LengthDistribution { mean: prompt, cv: 1.0 },
+                LengthDistribution { mean: output, cv: 1.5 },
+            )
+        };
+        let cases = [
+            (
+                Arrivals::Open {
+                    requests_per_second: 0.5,
+                    arrival_cv: 1.0,
+                },
+                lengths(500.0, 2000.0),
+                1_000_000,
+                Admission::Optimistic,
+            ),
+            (
+                Arrivals::Open {
+                    requests_per_second: 20.0,
+                    arrival_cv: 4.0,
+                },
+                lengths(2000.0, 500.0),
+                60_000,
+                Admission::Optimistic,
+            ),
+            (
+                Arrivals::Closed { concurrency: 32 },
+                lengths(1000.0, 1000.0),
+                50_000,
+                Admission::ReserveFull,
+            ),
+            (
+                Arrivals::Closed { concurrency: 8 },
+                lengths(100.0, 3000.0),
+                10_000,
+                Admission::Optimistic,
+            ),
+            (
+                Arrivals::Offline,
+                lengths(300.0, 800.0),
+                2_000_000,
+                Admission::ReserveFull,
+            ),
+        ];
+        for (arrivals, (prompt_tokens, output_tokens), kv_capacity_tokens, admission) in cases {
+            let traffic = Traffic {
+                arrivals,
+                prompt_tokens,
+                output_tokens,
+                requests: 300,
+                warm_up_fraction: WARM_UP_FRACTION,
+                seed: 7,
+            };
+            let run = |coast_stride| {
+                let settings = Settings {
+                    coast_stride,
+                    max_batch: 64,
+                    max_batched_tokens: 2048,
+                    kv_capacity_tokens,
+                    admission,
+                };
+                simulate(&settings, &traffic, (100_000, 100_000), linear)
+            };
+            let (each, strided) = (run(1), run(COAST_STRIDE));
+            assert_eq!(each.trace.iterations, strided.trace.iterations, "{arrivals:?}");
+            assert!(strided.trace.steps <= each.trace.steps, "{arrivals:?}");
+            assert_eq!(each.measured.len(), strided.measured.len(), "{arrivals:?}");
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+            for (a, b) in each.measured.iter().zip(&strided.measured) {
+                assert!(
+                    close(a.ttft_s, b.ttft_s) && close(a.e2e_s, b.e2e_s),
+                    "{arrivals:?}: {a:?} {b:?}"
+                );
+                assert_eq!(a.output_tokens, b.output_tokens);
+            }
+            let tokens = |outcome: &Outcome| {
+                outcome
+                    .trace
+                    .inter_token_gaps
+                    .iter()
+                    .map(|(_, n)| u64::from(*n))
+                    .sum::<u64>()
+            };
+            assert_eq!(tokens(&each), tokens(&strided), "{arrivals:?}");
+        }
+        // At low load a request decodes alone: the strides are most of the saving.
+        let lone = Traffic {
+            prompt_tokens: fixed(10.0),
+            output_tokens: fixed(10_000.0),
+            ..traffic(Arrivals::Offline, 1)
+        };
+        let strided = simulate(
+            &Settings {
+                coast_stride: COAST_STRIDE,
+                ..settings(8, 100_000)
+            },
+            &lone,
+            (100, 100_000),
+            linear,
+        );
+        assert_eq!(strided.trace.iterations, 10_000);
+        assert!(strided.trace.steps < 10_000 / 32, "{}", strided.trace.steps);
     }
 }

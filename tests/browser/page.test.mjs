@@ -164,6 +164,53 @@ test("a panic inside the wasm surfaces as an Error and the page keeps computing"
   assert.ok(await verdict());
 });
 
+test("the page's wasm instance survives 10,000 hostile calls and then answers as before", async () => {
+  const result = await page.evaluate(async () => {
+    const inferplan = await import("/pkg/web/index.js");
+    await inferplan.default();
+    const good = { model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 1 },
+      workload: { promptTokens: 200, outputTokens: 64, load: { requestsPerSecond: 2 } } };
+    const expected = JSON.stringify(inferplan.predict(good));
+    const cyclic = { ...good };
+    cyclic.self = cyclic;
+    let deep = {};
+    for (let level = 0; level < 100_000; level += 1) deep = { a: deep };
+    const hostile = [
+      () => inferplan.predict(cyclic),
+      () => inferplan.predict({ ...good, get seed() { throw new Error("getter"); } }),
+      () => inferplan.predict(new Proxy(good, { get() { throw new Error("trap"); } })),
+      () => inferplan.predict({ ...good, seed: 10n }),
+      () => inferplan.predict({ ...good, workload: { load: { requestsPerSecond: NaN } } }),
+      () => inferplan.advise({ ...good, fleet: { gpu: "H100-SXM", count: 1, pricePerGPUHour: 2 } }),
+      () => inferplan.calibrate({ ...good, measured: { config: {}, runs: [{ points: "x" }] } }),
+      () => inferplan.importBenchmark(5),
+      () => inferplan.importBenchmark("{ not json"),
+    ];
+    const unnamed = [];
+    for (let call = 0; call < 10_000; call += 1) {
+      try {
+        hostile[call % hostile.length]();
+        unnamed.push(`call ${call} answered`);
+      } catch (error) {
+        if (!(error instanceof Error) || typeof error.field !== "string") unnamed.push(`${call}: ${error}`);
+      }
+    }
+    let deepField;
+    try {
+      inferplan.predict(deep);
+    } catch (error) {
+      deepField = error.field;
+    }
+    return { unnamed: unnamed.slice(0, 5), deepField, same: JSON.stringify(inferplan.predict(good)) === expected, version: inferplan.version() };
+  });
+  assert.deepEqual(result.unnamed, []);
+  assert.equal(result.deepField, "");
+  assert.ok(result.same, "the same answer after the hostile calls");
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+  await answered(() => page.fill("#volume", "5"));
+  assert.ok(await verdict());
+});
+
 test("copy as JSON and as a CLI command give the scenario", async () => {
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.click("#copy-json");
@@ -243,5 +290,18 @@ test("the element renders twice on a docs page, sharing one wasm instance", asyn
   await docs.evaluate(() => document.getElementById("chat").setAttribute("rps", "3"));
   await docs.waitForFunction(() => document.getElementById("chat").shadowRoot.querySelector("[part=verdict]")?.dataset.verdict !== "infeasible-capacity");
   await docs.screenshot({ path: `${OUTPUT}embed-example.png`, fullPage: true });
+  // A misspelled attribute is an error naming it, not a silently ignored input.
+  const misspelled = await docs.evaluate(async () => {
+    const element = document.createElement("inferplan-advisor");
+    for (const [name, value] of [["model", "Llama-3.1-8B"], ["gpu", "H100-SXM"], ["gpus", "1"], ["rps", "1"], ["prompt_tokens", "500"], ["class", "wide"], ["data-note", "x"]]) {
+      element.setAttribute(name, value);
+    }
+    document.body.append(element);
+    for (let tries = 0; tries < 200 && !element.shadowRoot.querySelector("[part=error], [part=verdict]"); tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return element.shadowRoot.querySelector("[part=error]")?.textContent ?? "no error shown";
+  });
+  assert.match(misspelled, /^prompt_tokens: unknown attribute; the attributes are model, gpu, /);
   await docs.close();
 });

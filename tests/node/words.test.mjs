@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { advise, catalog } from "../../pkg/index.js";
 import { formatCompact, formatMs, formatNumber } from "../../pkg/web/format.js";
-import { bandText, checkStatusText, describeChecks, describeConfig, describeDeployment, describeNeed, describePrediction, formatSlo, parseSlo } from "../../pkg/web/words.js";
+import { bandText, checkStatusText, describeCalibration, describeChecks, describeConfig, describeDeployment, describeNeed, describePrediction, formatSlo, parseSlo } from "../../pkg/web/words.js";
 
 test("numbers: grouped with fixed decimals, ms with one decimal under 100, compact axis labels, a mark for missing ones", () => {
   assert.equal(formatNumber(1234.567, 1), "1,234.6");
@@ -60,4 +60,11 @@ test("an error band reads as ±x% of its prediction, and a target inside it as a
   assert.equal(bandText({}, "ttft"), "");
   assert.deepEqual(prediction.slos.map(checkStatusText), ["at risk", "met"]);
   assert.equal(describeChecks(prediction), "p95 TTFT 450 ms ±18% (target 500 ms, at risk); p95 TPOT 42.2 ms ±30% (target 80 ms, met)");
+});
+
+test("a calibration reads as its own figures, and a shortened fit says so", () => {
+  const report = { observations: [{}, {}, {}], medianAbsErrorPct: 2.345, builtInMedianAbsErrorPct: 12.5, skipped: [] };
+  assert.equal(describeCalibration(report), "3 measured observations: median error 2.3% (built-in factors: 12.5%)");
+  const note = "the fit ran 21 of its 300 evaluations: simulating these points 21 times is all the work a calibration may spend";
+  assert.match(describeCalibration({ ...report, note }), /; the fit ran 21 of its 300 evaluations/);
 });
