@@ -132,7 +132,7 @@ export interface CalibrationReport {
   builtInMedianAbsErrorPct: number;
   observations: { point: number; metric: string; measured: number; predicted: number; errorPct: number }[];
   skipped: string[];
-  /** Present when the fit ran fewer evaluations than it would have: the points take more simulating than a calibration may spend. */
+  /** Present when the work a calibration may spend shortened the fit: fewer evaluations ran, or the built-in factors were kept. */
   note?: string;
 }
 

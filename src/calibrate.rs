@@ -17,7 +17,7 @@ use crate::measure::{
 use crate::perf::{Calibration, MemoryPolicy};
 use crate::scenario::limits::{MAX_CONCURRENCY, MAX_CV, MAX_MEASURED_POINTS, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{CalibrationSource, MeasuredInput, ResolvedScenario, Scenario};
-use crate::sim::{MAX_WORK_PER_CALL, REQUEST_WORK};
+use crate::sim::{WorkBudget, MAX_WORK_PER_CALL, REQUEST_WORK};
 use serde::Serialize;
 
 /// Loss evaluations of a fit to measurements (each simulates every measured level).
@@ -47,8 +47,9 @@ pub struct CalibrationReport {
     pub observations: Vec<FittedObservation>,
     /// Measured points that could not be used, and why.
     pub skipped: Vec<String>,
-    /// Present when the fit ran fewer evaluations than it would have: the points take more
-    /// simulating than a calibration may spend on all of them.
+    /// Present when the work a calibration may spend shortened the fit: it ran fewer
+    /// evaluations, or kept the built-in factors (the fitted ones made a point's simulation
+    /// outgrow its bound).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -193,9 +194,10 @@ pub fn fit_to_measurements(
     // Each evaluation simulates every level: as many as the work allows, at most
     // `MAX_EVALUATIONS`, each level bounded to a multiple of its work at the built-in factors.
     let most_work_per_evaluation = FIT_WORK / MIN_EVALUATIONS;
-    let mut work_per_evaluation = 0;
-    for (index, row) in prepared.iter_mut().enumerate() {
-        let Some(work) = row.prediction_work(&built_in, most_work_per_evaluation - work_per_evaluation) else {
+    let mut first_work = Vec::new();
+    for (index, row) in prepared.iter().enumerate() {
+        let spent: u64 = first_work.iter().sum();
+        let Some(work) = row.prediction_work(&built_in, most_work_per_evaluation - spent) else {
             return Err(Error::invalid(
                 "measured.runs",
                 format!(
@@ -206,18 +208,32 @@ pub fn fit_to_measurements(
                 format!("more by the {} usable point", ordinal(index + 1)),
             ));
         };
-        work_per_evaluation += work;
-        row.bound_work(work.max(1) * WORK_GROWTH);
+        first_work.push(work);
     }
+    let work_per_evaluation: u64 = first_work.iter().sum();
     let evaluations = (FIT_WORK / work_per_evaluation.max(1)).min(MAX_EVALUATIONS as u64) as usize;
-    // The call's budget pays for the evaluations, and the first and last predictions around them.
-    scenario.work.charge(work_per_evaluation * (evaluations as u64 + 4));
+    // The evaluations draw on `FIT_WORK` (a prediction it cannot pay for is NaN, the worst
+    // of losses), the predictions after the fit on their own bounds only.
+    let bound = |prepared: &mut [PreparedObservation], work: &WorkBudget| {
+        for (row, first) in prepared.iter_mut().zip(&first_work) {
+            row.bound_work(first.max(&1) * WORK_GROWTH, work.clone());
+        }
+    };
+    let (fit_work, report_work) = (WorkBudget::with_limit(FIT_WORK), WorkBudget::with_limit(u64::MAX));
+    bound(&mut prepared, &fit_work);
+    let fitted = {
+        let rows: Vec<&PreparedObservation> = prepared.iter().collect();
+        fit_calibration_with(&rows, built_in, evaluations)
+    };
+    bound(&mut prepared, &report_work);
     let rows: Vec<&PreparedObservation> = prepared.iter().collect();
-    let fit = fit_calibration_with(&rows, built_in, evaluations);
-    let observations = rows
+    // Factors under which a point outgrows its bound are no answer: the built-in ones stand.
+    let within_bounds = rows.iter().all(|row| row.try_predict(&fitted).is_some());
+    let calibration = if within_bounds { fitted } else { built_in };
+    let observations: Vec<FittedObservation> = rows
         .iter()
         .flat_map(|row| {
-            let predicted = row.predict(&fit.calibration);
+            let predicted = row.predict(&calibration);
             row.observation
                 .measured
                 .iter()
@@ -232,17 +248,32 @@ pub fn fit_to_measurements(
                 .collect::<Vec<_>>()
         })
         .collect();
+    let (fitted_error_pct, built_in_error_pct) = (
+        median_abs_error_pct(&rows, |_| calibration),
+        median_abs_error_pct(&rows, |_| built_in),
+    );
+    // The call's budget pays for all of it.
+    scenario
+        .work
+        .charge(work_per_evaluation + fit_work.spent() + report_work.spent());
+    let note = match (within_bounds, evaluations < MAX_EVALUATIONS) {
+        (false, _) => Some(
+            "the built-in factors are kept: under the fitted ones a point took more than twice its \
+             simulation at the built-in factors, beyond what a calibration may spend"
+                .to_string(),
+        ),
+        (true, true) => Some(format!(
+            "the fit ran {evaluations} of its {MAX_EVALUATIONS} evaluations: simulating these points \
+             {evaluations} times is all the work a calibration may spend"
+        )),
+        (true, false) => None,
+    };
     Ok(CalibrationReport {
-        note: (evaluations < MAX_EVALUATIONS).then(|| {
-            format!(
-                "the fit ran {evaluations} of its {MAX_EVALUATIONS} evaluations: simulating these points \
-                 {evaluations} times is all the work a calibration may spend"
-            )
-        }),
-        calibration: fit.calibration,
+        note,
+        calibration,
         built_in,
-        median_abs_error_pct: fit.median_abs_error_pct,
-        built_in_median_abs_error_pct: median_abs_error_pct(&rows, |_| built_in),
+        median_abs_error_pct: fitted_error_pct,
+        built_in_median_abs_error_pct: built_in_error_pct,
         observations,
         skipped,
     })

@@ -15,7 +15,7 @@ use crate::catalog::GPUS_PER_NODE;
 use crate::domain::{Deployment, KvCacheDtype, LoadKind, Metric, Precision, ServingEngine, SloTarget};
 use crate::perf::{Batch, CostModel, LoneRequest, MemoryPlan, RooflineEstimate};
 use crate::predict::{meets_slos_screened, predict_deployment, LatencySamples, Prediction, SimulationSize};
-use crate::scenario::limits::{MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
+use crate::scenario::limits::{MAX_CONCURRENCY, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::ResolvedScenario;
 use crate::sim::Sampler;
 
@@ -402,7 +402,8 @@ fn replica_capacity(scenario: &ResolvedScenario, replica: &Deployment) -> f64 {
         ),
         // A closed loop cannot keep more users busy than the running sequences allowed.
         LoadKind::Closed { .. } => (
-            f64::from(roofline.max_running_requests_per_replica.max(replica.max_batch)) * 1.5,
+            (f64::from(roofline.max_running_requests_per_replica.max(replica.max_batch)) * 1.5)
+                .min(f64::from(MAX_CONCURRENCY)),
             Box::new(|users: f64| LoadKind::Closed {
                 concurrency: users.round().max(1.0) as u32,
             }),

@@ -204,7 +204,7 @@ impl GpuSpec {
             ("powerW", self.power_w),
         ] {
             if let Some(value) = value {
-                check::positive(&path(name), value, MAX_RATE)?;
+                check::within(&path(name), value, MIN_RATE, MAX_RATE)?;
             }
         }
         Ok(())
@@ -214,6 +214,9 @@ impl GpuSpec {
 /// Largest bandwidth, throughput or power figure a custom GPU may declare: far above any
 /// shipping part, low enough that every derived time stays finite.
 const MAX_RATE: f64 = 1e9;
+/// Smallest: a millionth of any shipping part's, high enough that every derived time stays
+/// finite (a subnormal TFLOP/s made an iteration last forever).
+const MIN_RATE: f64 = 1e-3;
 
 #[allow(clippy::too_many_arguments)]
 fn gpu(

@@ -18,7 +18,7 @@ use super::published::{Measured, MetricFamily, Observation, ObservedLoad, Observ
 use crate::catalog::{self, GpuFamily, GpuSpec};
 use crate::domain::{LengthDistribution, Precision, ServingEngine};
 use crate::perf::{Calibration, CostModel, EngineFactors, MemoryPlan, Work, EFFICIENCY_CEILING};
-use crate::sim::{self, Admission, Arrivals, RequestLatency};
+use crate::sim::{self, Admission, Arrivals, RequestLatency, WorkBudget};
 use crate::stats::{minimize, weighted_summary, Summary};
 
 /// Seed of every calibration simulation (fixed: the fit is reproducible).
@@ -32,9 +32,10 @@ pub struct PreparedObservation {
     offline: Option<OfflineSchedule>,
     /// Most requests simulated for an online run (a fit may simulate fewer than the run had).
     max_requests: u32,
-    /// Most iteration times one prediction of an online run may compute; a prediction that
-    /// needs more gives no figures (`bound_work`).
+    /// Most iteration times one prediction of an online run may compute, and the budget its
+    /// predictions draw on; a prediction that needs more gives no figures (`bound_work`).
     max_steps: u64,
+    work: Option<WorkBudget>,
 }
 
 impl PreparedObservation {
@@ -70,6 +71,7 @@ impl PreparedObservation {
             offline: None,
             max_requests: max_requests.max(1),
             max_steps: u64::MAX,
+            work: None,
         };
         if prepared.observation.is_offline() {
             let cost = prepared.cost(Calibration::PRIOR);
@@ -78,13 +80,16 @@ impl PreparedObservation {
             let mut works = Vec::new();
             let mut decoding = Vec::new();
             // Iterations of one second each: the clock counts them.
-            let outcome = prepared.simulate(|batch| {
-                works.push(cost.work(batch));
-                if latencies {
-                    decoding.push(batch.decode_seqs as u32);
-                }
-                1.0
-            });
+            let outcome = prepared.simulate_within(
+                |batch| {
+                    works.push(cost.work(batch));
+                    if latencies {
+                        decoding.push(batch.decode_seqs as u32);
+                    }
+                    1.0
+                },
+                u64::MAX,
+            );
             let iterations = works.len().max(1);
             let iteration = |seconds: f64| (seconds.round() as usize).clamp(1, iterations) - 1;
             let requests = if latencies {
@@ -126,17 +131,28 @@ impl PreparedObservation {
         let max_steps = at_most.checked_sub(request_work)?;
         let cost = self.cost(*calibration);
         let outcome = self.simulate_within(|batch| cost.step_time_s(batch), max_steps);
-        (outcome.trace.steps < max_steps).then_some(request_work + outcome.trace.steps)
+        (!outcome.trace.out_of_steps).then_some(request_work + outcome.trace.steps)
     }
 
-    /// Bounds every later prediction of an online run to `max_steps` iteration times: one that
-    /// needs more predicts nothing (NaN), which a fit takes as the worst of losses.
-    pub fn bound_work(&mut self, max_steps: u64) {
+    /// Bounds every later prediction of an online run to `max_steps` iteration times, and to
+    /// what is left of `work`, which it spends: one that needs more predicts nothing (NaN).
+    pub fn bound_work(&mut self, max_steps: u64, work: WorkBudget) {
         self.max_steps = max_steps;
+        self.work = Some(work);
     }
 
-    fn simulate(&self, step_time_s: impl FnMut(&crate::perf::Batch) -> f64) -> sim::Outcome {
-        self.simulate_within(step_time_s, self.max_steps)
+    /// An online run's simulation within its bounds (`bound_work`), or `None` when it needs more.
+    fn simulate(&self, step_time_s: impl FnMut(&crate::perf::Batch) -> f64) -> Option<sim::Outcome> {
+        let requests = self.simulated_requests();
+        let allowed = self
+            .work
+            .as_ref()
+            .map_or(self.max_steps, |work| work.steps_for(requests).min(self.max_steps));
+        let outcome = self.simulate_within(step_time_s, allowed);
+        if let Some(work) = &self.work {
+            work.spend(requests, outcome.trace.steps, false);
+        }
+        (!outcome.trace.out_of_steps).then_some(outcome)
     }
 
     /// Requests an online run's prediction simulates.
@@ -199,8 +215,16 @@ impl PreparedObservation {
     }
 
     /// Each measured metric of the run as the model predicts it under `calibration`, in the
-    /// order of `observation.measured`.
+    /// order of `observation.measured`; NaN each when the prediction needs more work than it
+    /// is allowed (`try_predict`).
     pub fn predict(&self, calibration: &Calibration) -> Vec<f64> {
+        self.try_predict(calibration)
+            .unwrap_or_else(|| vec![f64::NAN; self.observation.measured.len()])
+    }
+
+    /// [`PreparedObservation::predict`], or `None` when the prediction needs more work than
+    /// `bound_work` allows.
+    pub fn try_predict(&self, calibration: &Calibration) -> Option<Vec<f64>> {
         let o = &self.observation;
         let cost = self.cost(*calibration);
         let replicas = f64::from(o.data_parallel);
@@ -220,7 +244,7 @@ impl PreparedObservation {
                 let makespan_s: f64 = step_s.iter().sum();
                 if o.throughput_only() {
                     let output_per_s = schedule.output_tokens / makespan_s;
-                    return o.measured.iter().map(|m| throughput(m.metric, output_per_s)).collect();
+                    return Some(o.measured.iter().map(|m| throughput(m.metric, output_per_s)).collect());
                 }
                 let ends_s: Vec<f64> = step_s
                     .iter()
@@ -249,10 +273,7 @@ impl PreparedObservation {
                 (schedule.output_tokens / makespan_s, requests, gaps)
             }
             None => {
-                let outcome = self.simulate(|batch| cost.step_time_s(batch));
-                if outcome.trace.steps >= self.max_steps {
-                    return vec![f64::NAN; o.measured.len()];
-                }
+                let outcome = self.simulate(|batch| cost.step_time_s(batch))?;
                 (
                     outcome.output_tokens_per_second(),
                     outcome.measured,
@@ -268,22 +289,24 @@ impl PreparedObservation {
         let read = |summary: Option<Summary>, pick: fn(&Summary) -> f64, scale: f64| {
             summary.map_or(f64::NAN, |s| pick(&s) * scale)
         };
-        o.measured
-            .iter()
-            .map(|m| match m.metric {
-                ObservedMetric::TtftMeanMs => read(ttft, |s| s.mean, 1.0),
-                ObservedMetric::TtftMedianMs => read(ttft, |s| s.p50, 1.0),
-                ObservedMetric::TtftP95Ms => read(ttft, |s| s.p95, 1.0),
-                ObservedMetric::TtftP99Ms => read(ttft, |s| s.p99, 1.0),
-                ObservedMetric::TpotMeanMs => read(tpot, |s| s.mean, 1.0),
-                ObservedMetric::TpotMedianMs => read(tpot, |s| s.p50, 1.0),
-                ObservedMetric::ItlMeanMs => read(itl, |s| s.mean, 1e3),
-                ObservedMetric::ItlMedianMs => read(itl, |s| s.p50, 1e3),
-                ObservedMetric::E2eMeanMs => read(e2e, |s| s.mean, 1.0),
-                ObservedMetric::E2eMedianMs => read(e2e, |s| s.p50, 1.0),
-                metric => throughput(metric, output_per_s),
-            })
-            .collect()
+        Some(
+            o.measured
+                .iter()
+                .map(|m| match m.metric {
+                    ObservedMetric::TtftMeanMs => read(ttft, |s| s.mean, 1.0),
+                    ObservedMetric::TtftMedianMs => read(ttft, |s| s.p50, 1.0),
+                    ObservedMetric::TtftP95Ms => read(ttft, |s| s.p95, 1.0),
+                    ObservedMetric::TtftP99Ms => read(ttft, |s| s.p99, 1.0),
+                    ObservedMetric::TpotMeanMs => read(tpot, |s| s.mean, 1.0),
+                    ObservedMetric::TpotMedianMs => read(tpot, |s| s.p50, 1.0),
+                    ObservedMetric::ItlMeanMs => read(itl, |s| s.mean, 1e3),
+                    ObservedMetric::ItlMedianMs => read(itl, |s| s.p50, 1e3),
+                    ObservedMetric::E2eMeanMs => read(e2e, |s| s.mean, 1.0),
+                    ObservedMetric::E2eMedianMs => read(e2e, |s| s.p50, 1.0),
+                    metric => throughput(metric, output_per_s),
+                })
+                .collect(),
+        )
     }
 
     /// The run's GPU family (`None` for a GPU without one).
@@ -498,7 +521,7 @@ pub fn median_abs_error_pct(
 /// Fits all seven factors to `rows` (a user's measurements of one deployment) by minimising their
 /// mean absolute log error (robust to a few odd rows) with a weak pull towards `prior`.
 /// Efficiencies stay in (0, 1).
-pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, max_evaluations: usize) -> Fit {
+pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, max_evaluations: usize) -> Calibration {
     let prior_point = calibration_point(&prior);
     let weights = row_weights(rows);
     let loss = |x: &[f64]| {
@@ -512,12 +535,7 @@ pub fn fit_calibration_with(rows: &[&PreparedObservation], prior: Calibration, m
         max_evaluations,
         1e-7,
     );
-    let calibration = calibration_from_point(&minimum.point);
-    Fit {
-        calibration,
-        rows: measured_count(rows),
-        median_abs_error_pct: median_abs_error_pct(rows, |_| calibration),
-    }
+    calibration_from_point(&minimum.point)
 }
 
 /// An engine's fitted factors and the measured values behind them.

@@ -37,7 +37,7 @@ pub fn number_at(object: &Object, path: &[&str]) -> Option<f64> {
 const MAX_KEPT_STRING_BYTES: usize = 1024;
 
 /// Parses one JSON document as `serde_json` would, but for the contents of long strings
-/// (`MAX_KEPT_STRING_BYTES`): a 64 MiB file of texts then parses in a fraction of its size.
+/// (`MAX_KEPT_STRING_BYTES`): a document of texts then parses in a fraction of its size.
 pub fn parse_lean(text: &str) -> serde_json::Result<Value> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Lean.deserialize(&mut deserializer)?;

@@ -111,7 +111,7 @@ fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRu
     // smaller limit.
     let first_line_is_object = || {
         let first = text.lines().next().unwrap_or("");
-        first.len() < text.len() && serde_json::from_str::<Value>(first).is_ok_and(|v| v.is_object())
+        first.len() < text.len() && json::parse_lean(first).is_ok_and(|v| v.is_object())
     };
     let lines =
         format == Some(BenchmarkFormat::AiperfJsonl) || (text.len() > MAX_DOCUMENT_BYTES && first_line_is_object());
@@ -145,7 +145,7 @@ fn import_json(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRu
                     field: "text".to_string(),
                     message,
                 };
-                match serde_json::from_str::<Value>(line) {
+                match json::parse_lean(line) {
                     Ok(Value::Object(record)) if index > 0 || aiperf::detect_records(&record) => reader
                         .add(index + 1, &record)
                         .map_err(|e| e.into_error("AIPerf records JSONL"))?,
@@ -225,7 +225,7 @@ fn import_csv(text: &str, format: Option<BenchmarkFormat>) -> Result<MeasuredRun
     // A summary: a row per benchmark (GuideLLM) or per metric (AIPerf), a few header rows.
     let mut rows = head;
     for record in records {
-        if rows.len() > MAX_POINTS + 3 {
+        if rows.len() >= MAX_POINTS + 3 {
             return Err(Error::invalid(
                 "text",
                 format!("at most {MAX_POINTS} rows of benchmarks or metrics in a summary CSV"),

@@ -333,7 +333,9 @@ fn simulate(
         |latency| stop_when_missed && missed(latency),
         allowed,
     );
-    scenario.work.spend(requests, outcome.trace.steps, allowed);
+    scenario
+        .work
+        .spend(requests, outcome.trace.steps, outcome.trace.out_of_steps);
     let fell_behind = matches!(scenario.load, LoadKind::Open { .. }) && outcome.fell_behind();
     SimulatedRun {
         outcome,

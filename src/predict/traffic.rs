@@ -71,7 +71,7 @@ pub fn replica_traffic(scenario: &ResolvedScenario, replicas: u32) -> ReplicaTra
             ReplicaTraffic {
                 arrivals: Arrivals::Closed { concurrency: users },
                 requests,
-                fewest_requests: cycles.max(MIN_SIMULATED_REQUESTS),
+                fewest_requests: cycles.max(bounded(MIN_SIMULATED_REQUESTS)),
                 replica_scale: f64::from(concurrency) / f64::from(users),
             }
         }

@@ -197,8 +197,9 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
 
     /// Runs until every request has finished or been rejected, or `max_iterations` pass, or
     /// `max_steps` iteration times have been computed.
+    /// A run cut short with work left is `truncated`, and `out_of_steps` when the steps ran out.
     pub fn run(&mut self, max_iterations: u64, max_steps: u64) {
-        while self.iteration < max_iterations && self.trace.steps < max_steps && !self.trace.stopped {
+        while !self.trace.stopped {
             let refused = self.take_arrivals();
             self.issue_next(refused);
             if self.running == 0 && self.waiting.is_empty() {
@@ -213,13 +214,17 @@ impl<'a, F: FnMut(&Batch) -> f64> Engine<'a, F> {
                 self.now_s = self.now_s.max(next_s);
                 continue;
             }
+            if self.iteration >= max_iterations || self.trace.steps >= max_steps {
+                self.trace.truncated = true;
+                self.trace.out_of_steps = self.trace.steps >= max_steps;
+                break;
+            }
             if self.coast(max_iterations, max_steps) > 0 {
                 continue;
             }
             let completions = self.step();
             self.issue_next(completions as usize);
         }
-        self.trace.truncated = self.iteration >= max_iterations || self.trace.steps >= max_steps;
         self.trace.window_s = if self.window.whole_run {
             self.now_s
         } else {

@@ -105,6 +105,7 @@ pub const MAX_ITERATIONS: u64 = 4_000_000;
 /// question asked twice in one call is simulated once.
 #[derive(Debug, Clone)]
 pub struct WorkBudget {
+    limit: u64,
     spent: Arc<AtomicU64>,
     exhausted: Arc<AtomicBool>,
     answers: Arc<Mutex<HashMap<String, bool>>>,
@@ -119,8 +120,15 @@ pub const MAX_WORK_PER_CALL: u64 = 12_000_000;
 pub const REQUEST_WORK: u64 = 5;
 
 impl WorkBudget {
+    /// A call's budget: `MAX_WORK_PER_CALL`.
     pub fn new() -> WorkBudget {
+        WorkBudget::with_limit(MAX_WORK_PER_CALL)
+    }
+
+    /// A budget of `limit` steps (a part of a call's, such as a fit's evaluations).
+    pub fn with_limit(limit: u64) -> WorkBudget {
         WorkBudget {
+            limit,
             spent: Arc::new(AtomicU64::new(0)),
             exhausted: Arc::new(AtomicBool::new(false)),
             answers: Arc::new(Mutex::new(HashMap::new())),
@@ -142,19 +150,23 @@ impl WorkBudget {
 
     /// Steps the next simulation, of `requests` requests, may compute: what is left after them.
     pub fn steps_for(&self, requests: u32) -> u64 {
-        MAX_WORK_PER_CALL
-            .saturating_sub(self.spent.load(Ordering::Relaxed))
+        self.limit
+            .saturating_sub(self.spent())
             .saturating_sub(u64::from(requests) * REQUEST_WORK)
     }
 
-    /// Books a simulation of `requests` that computed `steps` of the `allowed`: one that used
-    /// them all was cut short, and exhausts the budget.
-    pub fn spend(&self, requests: u32, steps: u64, allowed: u64) {
-        self.spent
-            .fetch_add(u64::from(requests) * REQUEST_WORK + steps, Ordering::Relaxed);
-        if steps >= allowed {
+    /// Books a simulation of `requests` that computed `steps`; one the budget cut short
+    /// (`Trace::out_of_steps` of a run allowed `steps_for`) exhausts it.
+    pub fn spend(&self, requests: u32, steps: u64, cut_short: bool) {
+        self.charge(u64::from(requests) * REQUEST_WORK + steps);
+        if cut_short {
             self.exhausted.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// What has been spent.
+    pub fn spent(&self) -> u64 {
+        self.spent.load(Ordering::Relaxed)
     }
 
     /// Books work done outside the simulations this budget bounds (a fit before the answer).
@@ -222,8 +234,10 @@ pub struct Trace {
     /// Length of the measurement window, seconds.
     pub window_s: f64,
     pub end_s: f64,
-    /// The run hit `MAX_ITERATIONS`, or the steps it was allowed.
+    /// The run stopped with work left: at `MAX_ITERATIONS`, or the steps it was allowed.
     pub truncated: bool,
+    /// ... at the steps it was allowed.
+    pub out_of_steps: bool,
     /// The stop rule of `simulate_until` ended the run early.
     pub stopped: bool,
     /// Prompt (and recomputed) tokens prefilled, over the whole run.
@@ -330,6 +344,7 @@ fn run<'a>(
             measured: Vec::new(),
             trace: Trace {
                 truncated: true,
+                out_of_steps: true,
                 ..Trace::default()
             },
         };
