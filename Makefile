@@ -58,7 +58,7 @@ test-wasm: setup ## the JavaScript boundary's tests, in Node, through wasm-bindg
 # modules only by design), then use it from Node.
 test-node: build build-test-panic ## the npm package in Node: publint, attw, the API, the CLI, wasm against native answers
 	node_modules/.bin/publint pkg --strict
-	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element --format table-flipped
+	node_modules/.bin/attw --pack pkg --exclude-entrypoints ./web ./element ./wasm ./web/inferplan_bg.wasm --format table-flipped
 	node --test tests/node/
 
 test-browser: setup-browser build build-test-panic ## the page and the element in headless Chromium

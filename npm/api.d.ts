@@ -22,3 +22,9 @@ export declare function calibrate(scenario: Scenario): CalibrationReport;
 export declare function catalog(): Catalog;
 /** The library version. */
 export declare function version(): string;
+
+/** The error every function throws for bad input: its message names the field and the value, and `field` holds the JSON path ("" for the whole input). A Rust panic (a bug) is a plain `Error`. */
+export declare class InferplanError extends Error {
+  readonly name: "InferplanError";
+  readonly field: string;
+}

@@ -9,7 +9,7 @@ import { configFromFlags, FlagError, numberFlag, scenarioFromFlags } from "./web
 import { formatDuration, formatMs, formatNumber } from "./web/format.js";
 import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, VERDICT_HEADLINES } from "./web/words.js";
 
-const { benchmarkFormats, defaultPrecisions, engines, headroom, kvCacheDtypes, precisions, useCases } = catalog();
+const { benchmarkFormats, defaultPrecisions, engines, gpus, headroom, kvCacheDtypes, models, precisions, useCases } = catalog();
 
 const HELP_MARGIN = 24;
 const HELP_WIDTH = 96;
@@ -44,8 +44,9 @@ Usage:
 A scenario is JSON (see the README) from a file or stdin (-); the flags below fill in or
 override its fields, so a whole scenario can also be given by flags alone.`,
   scenarioFlags: `Scenario flags:
-  --model ID            catalog model (e.g. Llama-3.1-70B)
-  --gpu ID              catalog GPU (e.g. H100-SXM)
+${flagHelp("--model ID", `catalog model: ${models.map((model) => model.id).join(", ")}`)}
+  --params-b N          a custom model of N billion parameters instead (its shape inferred)
+${flagHelp("--gpu ID", `catalog GPU: ${gpus.map((gpu) => gpu.id).join(", ")}`)}
   --gpus N              GPU count
   --price USD           price per GPU-hour (adds cost per million tokens)
 ${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
@@ -57,7 +58,7 @@ ${flagHelp("--use-case U", useCases.map((useCase) => useCase.id).join(", "))}
                         lower = burstier, higher = smoother)
   --slo METRIC:pQ<Tms   a latency target, repeatable (e.g. ttft:p95<500ms, e2e:p99<20s)
   --p95-ms T            shortcut for --slo ttft:p95<Tms
-  --precisions a,b      allowed precisions (e.g. ${defaultPrecisions.join(",")})
+${flagHelp("--precisions a,b", `allowed precisions, of ${precisions.join(", ")} (default ${defaultPrecisions.join(",")})`)}
 ${flagHelp("--engine E", `${engines.map((engine) => engine.id).join(", ")}: the serving engine (advise compares vllm and tensorrt-llm when none is given)`)}
   --seed N              simulation seed`,
   advise: `inferplan advise [scenario.json | -] [scenario flags] [--measured FILE...] [--json]
@@ -97,6 +98,7 @@ const OPTIONS = {
   version: { type: "boolean" },
   json: { type: "boolean" },
   model: { type: "string" },
+  "params-b": { type: "string" },
   gpu: { type: "string" },
   gpus: { type: "string" },
   price: { type: "string" },
@@ -124,6 +126,40 @@ const OPTIONS = {
   "measured-max-batch": { type: "string" },
   format: { type: "string" },
 };
+
+/**
+ * The arguments with a negative number after a flag that takes a value joined to it
+ * (`--gpus -1` as `--gpus=-1`): parseArgs would take it for a flag, and the number then gets
+ * the message about its value that any bad number gets.
+ */
+function withNegativeValues(args) {
+  const joined = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : undefined;
+    if (OPTIONS[name]?.type === "string" && /^-[\d.]/.test(args[i + 1] ?? "")) {
+      joined.push(`${args[i]}=${args[i + 1]}`);
+      i += 1;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
+/** parseArgs's errors in the command's own words, naming the flag. */
+function parseArgsMessage(command, error) {
+  const flag = /'(-[^' ]+)/.exec(error.message)?.[1];
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${flag}; see inferplan ${command} --help for the flags`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return OPTIONS[flag?.replace(/^-+/, "")]?.type === "boolean"
+        ? `${flag} takes no value`
+        : `${flag} needs a value (e.g. ${flag} 8)`;
+    default:
+      return error.message;
+  }
+}
 
 /** A bad-input error: printed as is, exit status 2 (as is a `FlagError`, a flag with a bad value). */
 class UsageError extends Error {}
@@ -273,9 +309,9 @@ function main(argv) {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(rest), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error.message);
+    throw new UsageError(parseArgsMessage(command, error));
   }
   const { values, positionals } = parsed;
   if (values.help) {

@@ -370,7 +370,3 @@ export interface Catalog {
   headroom: number;
 }
 
-/** Errors thrown by inferplan are `Error`s whose `field` names the offending input ("" for the whole input). */
-export interface InferplanError extends Error {
-  field: string;
-}

@@ -42,6 +42,17 @@ for target in web nodejs; do
 done
 # wasm-bindgen's Node glue is CommonJS; the package itself is ESM.
 echo '{ "type": "commonjs" }' > "$out/node/package.json"
+# One wasm for both entries: the Node glue reads the web build's (identical bytes). The
+# generated declarations of the raw bindings are not the package's API (npm/*.d.ts are).
+if ! $test_panic; then
+  cmp -s "$out/node/inferplan_bg.wasm" "$out/web/inferplan_bg.wasm" ||
+    { echo "build.sh: the node and web wasm differ" >&2; exit 1; }
+  grep -q '^const wasmPath = `${__dirname}/inferplan_bg.wasm`;$' "$out/node/inferplan.js" ||
+    { echo "build.sh: wasm-bindgen's Node glue no longer names its wasm as expected" >&2; exit 1; }
+  sed -i 's|^const wasmPath = `${__dirname}/inferplan_bg.wasm`;$|const wasmPath = `${__dirname}/../web/inferplan_bg.wasm`;|' "$out/node/inferplan.js"
+  rm "$out/node/inferplan_bg.wasm" "$out/node/inferplan.d.ts" "$out/node/inferplan_bg.wasm.d.ts" \
+    "$out/web/inferplan.d.ts" "$out/web/inferplan_bg.wasm.d.ts"
+fi
 
 # The entries, each with the one panic guard (npm/guard.js) in place of its `// @guard` line.
 with_guard() {
@@ -68,9 +79,12 @@ cp npm/types.d.ts pkg/types.d.cts
 sed 's|"./types.js"|"./types.cjs"|' npm/api.d.ts > pkg/api.d.cts
 sed 's|"./types.js"|"./types.cjs"|; s|"./api.js"|"./api.cjs"|; s|ES-module entry|CommonJS entry|' npm/index.d.ts > pkg/index.d.cts
 chmod +x pkg/cli.js
-cp README.md LICENSE pkg/
+# The package's own README (npm install and usage by package name); the repository's has the
+# developer commands.
+cp npm/README.md pkg/README.md
+cp LICENSE pkg/
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" npm/package.json > pkg/package.json
 
-printf 'built pkg/ (inferplan %s): web %s bytes, node %s bytes of wasm\n' "$version" \
-  "$(wc -c < pkg/web/inferplan_bg.wasm)" "$(wc -c < pkg/node/inferplan_bg.wasm)"
+printf 'built pkg/ (inferplan %s): %s bytes of wasm, shared by the web and node entries\n' "$version" \
+  "$(wc -c < pkg/web/inferplan_bg.wasm)"

@@ -7,7 +7,15 @@ import { formatMs, formatNumber } from "../pkg/web/format.js";
 import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
 
 const started = performance.now();
-await init();
+try {
+  await init();
+} catch (error) {
+  // Say so rather than "Computing…" for ever (a Content-Security-Policy, file://, offline).
+  document.getElementById("verdict").textContent = "inferplan could not load";
+  document.getElementById("error").textContent = `inferplan could not load its WebAssembly (${error.message}). ` +
+    "A Content-Security-Policy must allow it (script-src 'wasm-unsafe-eval'), and the page must be served over http(s).";
+  throw error;
+}
 const { defaultPrecisions, engines, gpus, headroom, maxTensorParallel, metrics, models, precisions, useCases } = catalog();
 
 const $ = (id) => document.getElementById(id);
@@ -145,12 +153,11 @@ function scenarioFromForm() {
   return scenario;
 }
 
-/** The same scenario as a CLI command (a custom model has no flag: it needs a scenario file). */
+/** The same scenario as a CLI command (a custom model by its size, `--params-b`). */
 function cliCommand(scenario) {
-  const { model = "<custom: use a scenario file>", ...flags } = toFlags(scenario);
   const shellWord = (value) => (/^[\w.,:+=@%/-]*$/.test(value) ? value : `'${value}'`);
-  const words = Object.entries(flags).flatMap(([flag, values]) => [values].flat().map((value) => `--${flag} ${shellWord(value)}`));
-  return ["npx inferplan advise", `--model ${model}`, ...words].join(" ");
+  const words = Object.entries(toFlags(scenario)).flatMap(([flag, values]) => [values].flat().map((value) => `--${flag} ${shellWord(value)}`));
+  return ["npx inferplan advise", ...words].join(" ");
 }
 
 // ---- errors beside their fields ----

@@ -34,9 +34,9 @@ function withFittedFactors({ measured, ...scenario }) {
 }
 
 self.onmessage = async ({ data }) => {
-  await ready;
   const { id, config } = data;
   try {
+    await ready;
     const started = performance.now();
     const { scenario, calibrationReport, fitted = false } = data.scenario.measured
       ? withFittedFactors(data.scenario)

@@ -4,6 +4,9 @@ const wasm = require("./inferplan.js");
 
 // @guard (scripts/build.sh writes npm/guard.js here)
 
+/** Nothing to do in Node (the wasm is ready on load): browser-style `await init()` still works. */
+async function init() {}
+
 module.exports = {
   advise: guard(wasm.advise),
   predict: guard(wasm.predict),
@@ -11,4 +14,7 @@ module.exports = {
   calibrate: guard(wasm.calibrate),
   catalog: guard(wasm.catalog),
   version: guard(wasm.version),
+  InferplanError,
+  default: init,
+  initSync() {},
 };

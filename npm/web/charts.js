@@ -35,10 +35,14 @@ const bandFactor = (recommendation) => 1 + (recommendation.prediction?.errorBand
 
 const SIZE = { width: 640, height: 360, left: 64, right: 20, top: 20, bottom: 72 };
 
+/** The charts' own CSS, for the stylesheet of whatever shows them (a class, not a `style`
+ * attribute, which a strict Content-Security-Policy blocks). */
+export const CHART_STYLE = ".inferplan-chart { width: 100%; height: auto; font: 12px system-ui, sans-serif; color: var(--fg, currentColor); }";
+
 function frame(title, description, body, legend) {
   const { width, height } = SIZE;
   const id = `t${Math.random().toString(36).slice(2, 9)}`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id} ${id}d" class="inferplan-chart" style="width:100%;height:auto;font:12px system-ui,sans-serif;color:var(--fg, currentColor)">
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id} ${id}d" class="inferplan-chart">
 <title id="${id}">${escapeXml(title)}</title><desc id="${id}d">${escapeXml(description)}</desc>
 ${body}
 <g transform="translate(${SIZE.left},${height - 12})">${legend}</g>

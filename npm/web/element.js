@@ -1,6 +1,6 @@
 // <inferplan-advisor>: the verdict and the trade-off chart, for documentation sites.
 //
-//   <script type="module" src="https://unpkg.com/inferplan/web/element.js"></script>
+//   <script type="module" src="/inferplan/web/element.js"></script>   (pkg/web/ copied next to the pages)
 //   <inferplan-advisor model="Llama-3.1-70B" gpu="H100-SXM" gpus="8" use-case="chat" rps="3"
 //                      slo="ttft:p95<500ms"></inferplan-advisor>
 //
@@ -9,12 +9,12 @@
 // shows only the verdict; `interactive` adds inputs for the volume and the target. The wasm is
 // loaded once, relative to this module, and shared by every element on the page.
 import init, { advise } from "./index.js";
-import { loadChart, tradeoffChart } from "./charts.js";
+import { CHART_STYLE, loadChart, tradeoffChart } from "./charts.js";
 import { scenarioFromFlags } from "./flags.js";
 import { describeChecks, describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
 
 /** The attributes that set the scenario: named, and read, like the command's flags. */
-const SCENARIO_ATTRIBUTES = ["model", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
+const SCENARIO_ATTRIBUTES = ["model", "params-b", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
 
 /** Attributes any HTML element may carry (and `aria-*`, `data-*`, `on*`): never the element's input. */
 const GLOBAL_ATTRIBUTES = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "slot", "part", "exportparts",
@@ -46,16 +46,41 @@ const STYLE = `
 label { margin-right: 10px; }
 input { width: 7em; font: inherit; }
 ul { margin: 4px 0 0; padding-left: 18px; }
+${CHART_STYLE}
 `;
+
+/**
+ * The element's styles as a constructable stylesheet, shared by every instance: a strict
+ * Content-Security-Policy (`style-src 'self'`) blocks inline `<style>`, not adopted sheets.
+ * `undefined` where the browser has none (it then falls back to a `<style>`).
+ */
+const SHEET = (() => {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    return sheet;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Why nothing can be computed when the wasm does not load, and what usually causes it. */
+function loadFailure(error) {
+  return `inferplan could not load its WebAssembly (${error?.message ?? error}). ` +
+    "A Content-Security-Policy must allow it (script-src 'wasm-unsafe-eval'), the page must be served over http(s) " +
+    "rather than opened as a file, and inferplan_bg.wasm must be reachable next to the module.";
+}
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
-export class InferplanAdvisor extends HTMLElement {
+// Where there is no DOM (a server importing the module), the class is defined but never used.
+export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
   static observedAttributes = [...SCENARIO_ATTRIBUTES, "compact", "interactive"];
 
   constructor() {
     super();
     this.attachShadow({ mode: "open" });
+    if (SHEET) this.shadowRoot.adoptedStyleSheets = [SHEET];
     this.pending = undefined;
   }
 
@@ -90,7 +115,12 @@ export class InferplanAdvisor extends HTMLElement {
   }
 
   async render() {
-    await init();
+    try {
+      await init();
+    } catch (error) {
+      this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}<p class="error" role="alert" part="error">${escapeHtml(loadFailure(error))}</p>`;
+      return;
+    }
     const compact = this.hasAttribute("compact");
     const interactive = this.hasAttribute("interactive");
     let body;
@@ -111,7 +141,7 @@ export class InferplanAdvisor extends HTMLElement {
       ? `<p><label>Requests/s <input type="number" min="0" step="any" data-attribute="rps" value="${escapeHtml(this.getAttribute("rps") ?? "")}"></label>` +
         `<label>Target (ms) <input type="number" min="1" step="any" data-attribute="target" value="${escapeHtml(this.targetMs() ?? "")}"></label></p>`
       : "";
-    this.shadowRoot.innerHTML = `<style>${STYLE}</style>${controls}<div aria-live="polite">${body}</div>`;
+    this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}${controls}<div aria-live="polite">${body}</div>`;
     for (const input of this.shadowRoot.querySelectorAll("input[data-attribute]")) {
       input.addEventListener("change", () => this.fromControl(input));
     }
@@ -134,4 +164,6 @@ export class InferplanAdvisor extends HTMLElement {
   }
 }
 
-if (!customElements.get("inferplan-advisor")) customElements.define("inferplan-advisor", InferplanAdvisor);
+if (globalThis.customElements && !customElements.get("inferplan-advisor")) {
+  customElements.define("inferplan-advisor", InferplanAdvisor);
+}

@@ -38,6 +38,7 @@ export function scenarioFromFlags(flags, base = {}, { prefix = "--" } = {}) {
   const fleet = { ...(base.fleet ?? {}) };
   const workload = { ...(base.workload ?? {}) };
   if (given("model")) scenario.model = flags.model;
+  if (given("params-b")) scenario.model = { paramsB: number("params-b") };
   if (given("gpu")) fleet.gpu = flags.gpu;
   if (given("gpus")) fleet.count = number("gpus");
   if (given("price")) fleet.pricePerGpuHour = number("price");
@@ -86,7 +87,7 @@ export function configFromFlags(flags) {
 /**
  * The flags that reproduce `scenario` (the inverse of `scenarioFromFlags`), in the order a
  * person would write them: values are strings, `slo` an array. What no flag can say is left
- * out: a custom model or GPU (an object), lengths with a spread (`{ mean, cv }`), an offline
+ * out: a custom model of more than its size, a custom GPU (an object), lengths with a spread (`{ mean, cv }`), an offline
  * batch without a request count, measurements and calibration factors.
  */
 export function toFlags(scenario) {
@@ -94,8 +95,10 @@ export function toFlags(scenario) {
   const load = workload.load ?? {};
   const text = (value) => (value === undefined || typeof value === "object" ? undefined : String(value));
   const slos = scenario.slo === undefined ? [] : [scenario.slo].flat();
+  const custom = typeof scenario.model === "object" && Object.keys(scenario.model).join() === "paramsB";
   const flags = {
     model: text(scenario.model),
+    "params-b": custom ? text(scenario.model.paramsB) : undefined,
     gpu: text(fleet.gpu),
     gpus: text(fleet.count),
     "use-case": text(scenario.useCase),

@@ -11,6 +11,7 @@ export const catalog = guard(wasm.catalog);
 export const importBenchmark = guard(wasm.importBenchmark);
 export const predict = guard(wasm.predict);
 export const version = guard(wasm.version);
+export { InferplanError };
 
 export default async function init(input) {
   await wasmBindgenInit(input === undefined ? undefined : { module_or_path: input });

@@ -302,6 +302,6 @@ test("the element renders twice on a docs page, sharing one wasm instance", asyn
     }
     return element.shadowRoot.querySelector("[part=error]")?.textContent ?? "no error shown";
   });
-  assert.match(misspelled, /^prompt_tokens: unknown attribute; the attributes are model, gpu, /);
+  assert.match(misspelled, /^prompt_tokens: unknown attribute; the attributes are model, params-b, gpu, /);
   await docs.close();
 });

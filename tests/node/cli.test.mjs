@@ -118,7 +118,12 @@ test("bad input exits 2 with the message on stderr", () => {
     [["import"], /at least one benchmark file/],
     [["import", SCENARIO], /not a known benchmark format/],
     [["import", join(SAMPLES, "aiperf-concurrency16-summary.csv"), "--format", "nsight"], /unknown format "nsight"/],
-    [["advise", "--frobnicate"], /Unknown option '--frobnicate'/],
+    [["advise", "--frobnicate"], /unknown flag --frobnicate; see inferplan advise --help/],
+    // A negative number after a flag is its value, judged like any other.
+    [["advise", SCENARIO, "--gpus", "-1"], /fleet\.count must be a positive integer \(at most 4096\), got -1/],
+    [["advise", SCENARIO, "--gpus"], /--gpus needs a value/],
+    [["advise", SCENARIO, "--json=yes"], /--json takes no value/],
+    [["advise", SCENARIO, "--params-b", "huge"], /--params-b must be a number, got "huge"/],
     [["frobnicate"], /unknown command "frobnicate"/],
   ];
   for (const [args, message] of cases) {

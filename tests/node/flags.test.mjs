@@ -70,7 +70,10 @@ test("toFlags writes the flags a person would, in that order", () => {
 test("toFlags leaves out what no flag can say, and round-trips the other loads and several SLOs", () => {
   const custom = toFlags({ model: { paramsB: 33 }, fleet: { gpu: { memoryGb: 80, memoryBandwidthTbS: 3, bf16Tflops: 900 }, count: 2 },
     workload: { promptTokens: { mean: 1000, cv: 0.5 }, outputTokens: 200, load: { offline: true } } });
-  assert.deepEqual(custom, { gpus: "2", "output-tokens": "200" });
+  assert.deepEqual(custom, { "params-b": "33", gpus: "2", "output-tokens": "200" });
+  // A custom model of its size only round-trips as --params-b; one with more does not.
+  assert.deepEqual(scenarioFromFlags({ "params-b": "33" }).model, { paramsB: 33 });
+  assert.equal(toFlags({ model: { paramsB: 33, layers: 60 } })["params-b"], undefined);
   for (const load of [{ concurrency: 16 }, { offline: true, requests: 400 }, { concurrency: 4, burstiness: 2 }]) {
     const scenario = { model: "Llama-3.1-8B", fleet: { gpu: "L4", count: 1 }, workload: { load },
       slo: [{ metric: "ttft", percentile: 99, targetMs: 800 }, { metric: "e2e", percentile: 95, targetMs: 20000 }] };

@@ -202,11 +202,12 @@ test("the published package has no panic for the tests", async () => {
   assert.ok(!("__panicForTests" in esm));
   const web = await import("../../pkg/web/index.js");
   assert.ok(!("__panicForTests" in web));
+  // One wasm, in web/, which the Node glue loads too.
+  const wasm = new WebAssembly.Module(readFileSync(new URL("../../pkg/web/inferplan_bg.wasm", import.meta.url)));
+  const exports = WebAssembly.Module.exports(wasm).map((entry) => entry.name);
+  assert.ok(exports.includes("predict"), exports.join(" "));
+  assert.ok(!exports.some((name) => /panic_for_tests|panicForTests/i.test(name)), exports.join(" "));
   for (const dir of ["node", "web"]) {
-    const wasm = new WebAssembly.Module(readFileSync(new URL(`../../pkg/${dir}/inferplan_bg.wasm`, import.meta.url)));
-    const exports = WebAssembly.Module.exports(wasm).map((entry) => entry.name);
-    assert.ok(exports.includes("predict"), exports.join(" "));
-    assert.ok(!exports.some((name) => /panic_for_tests|panicForTests/i.test(name)), exports.join(" "));
     assert.ok(!readFileSync(new URL(`../../pkg/${dir}/inferplan.js`, import.meta.url), "utf8").includes("__panicForTests"));
   }
 });
@@ -246,4 +247,15 @@ test("hostile values get named errors, unknown and inherited keys are not input,
   }
   assert.equal(JSON.stringify(esm.predict(good)), expected);
   assert.equal(typeof esm.version(), "string");
+});
+
+test("the package's README opens with npm install, and every CDN line pins the package's version", () => {
+  const { version: packageVersion } = JSON.parse(readFileSync(new URL("../../pkg/package.json", import.meta.url), "utf8"));
+  const packageReadme = readFileSync(new URL("../../pkg/README.md", import.meta.url), "utf8");
+  assert.match(packageReadme, /^# inferplan\n\n```sh\nnpm install inferplan\n```/);
+  for (const readme of [packageReadme, readFileSync(new URL("../../README.md", import.meta.url), "utf8")]) {
+    const cdn = [...readme.matchAll(/https:\/\/(?:cdn\.jsdelivr\.net\/npm|unpkg\.com)\/inferplan[^\s`"]*/g)].map(([url]) => url);
+    assert.ok(cdn.length > 0);
+    for (const url of cdn) assert.ok(url.includes(`/inferplan@${packageVersion}/`), url);
+  }
 });
