@@ -146,6 +146,20 @@ test("TypeScript code using the package type-checks strictly, as Node and as a b
   }
 });
 
+test("a Vitest run of browser-style code (await init()) answers in Node", () => {
+  writeFileSync(join(project, "src/answer.test.js"), `import { expect, test } from "vitest";
+import init, { advise } from "inferplan";
+test("advise after init", async () => {
+  await init();
+  const answer = advise({ useCase: "chat", model: "Llama-3.1-8B", fleet: { gpu: "H100-SXM", count: 1 },
+    workload: { load: { requestsPerSecond: 2 } } });
+  expect(answer.verdict).toMatch(/first|balanced/);
+});
+`);
+  const output = execFileSync(join(BIN, "vitest"), ["run", "src/answer.test.js", "--reporter=dot"], { cwd: project, encoding: "utf8" });
+  assert.match(output, /1 passed/);
+});
+
 test("the element imports harmlessly on a server, and browser-style init works in Node", () => {
   const output = execFileSync(process.execPath, ["--input-type=module", "-e", `
     const element = await import("inferplan/element");
