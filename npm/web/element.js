@@ -35,16 +35,25 @@ function checkAttributes(element) {
 }
 
 const STYLE = `
-:host { display: block; --fg: CanvasText; --bg: Canvas; --line: #8c959f; --accent: #0a58ca; --good: #1a7f37; --bad: #b42318;
-  color: var(--fg); font: 14px/1.45 system-ui, sans-serif; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-@media (prefers-color-scheme: dark) { :host { --accent: #6cb6ff; --good: #56d364; --bad: #ff7b72; } }
+:host { display: block; font: 14px/1.45 system-ui, sans-serif; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px;
+  /* The host's text colour, whatever its theme (a class, an attribute or the OS), and no
+     background of its own: readable wherever the host's own text is. The series colours are
+     mixed with it, so they lighten on dark pages and darken on light ones. */
+  color: inherit; background: transparent; --fg: currentColor; --bg: transparent;
+  --line: color-mix(in srgb, currentColor 45%, transparent);
+  --accent: color-mix(in srgb, #1f6feb 65%, currentColor); --good: color-mix(in srgb, #1a7f37 65%, currentColor);
+  --bad: color-mix(in srgb, #cf222e 65%, currentColor);
+  /* The host's other inherited text styles stay out. */
+  text-align: start; text-indent: 0; text-transform: none; letter-spacing: normal; word-spacing: normal;
+  white-space: normal; font-style: normal; font-variant: normal; }
 .verdict { font-size: 1.2rem; font-weight: 700; margin: 0 0 4px; }
-.verdict.infeasible { color: var(--bad); }
+.verdict.infeasible::before { content: "\\26A0\\FE0E  "; }
 .summary { margin: 0 0 6px; }
-.config { margin: 0 0 8px; opacity: 0.85; }
-.error { color: var(--bad); }
+.config { margin: 0 0 8px; }
+.error { font-weight: 600; }
+.error::before { content: "\\26A0\\FE0E  "; }
 label { margin-right: 10px; }
-input { width: 7em; font: inherit; }
+input { width: 7em; font: inherit; color: inherit; background: transparent; border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; }
 ul { margin: 4px 0 0; padding-left: 18px; }
 ${CHART_STYLE}
 `;
@@ -85,7 +94,14 @@ export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
   }
 
   connectedCallback() {
+    // A JSON child edited at runtime is a new scenario.
+    this.observer ??= new MutationObserver(() => this.schedule());
+    this.observer.observe(this, { childList: true, subtree: true, characterData: true });
     this.schedule();
+  }
+
+  disconnectedCallback() {
+    this.observer?.disconnect();
   }
 
   attributeChangedCallback() {
@@ -105,24 +121,46 @@ export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
   scenario() {
     checkAttributes(this);
     const child = this.querySelector('script[type="application/json"]');
+    const base = child ? JSON.parse(child.textContent) : {};
     const flags = {};
     for (const name of SCENARIO_ATTRIBUTES) if (this.hasAttribute(name)) flags[name] = this.getAttribute(name);
     if (flags.slo !== undefined) flags.slo = flags.slo.split(",");
     // With both, the hourly volume wins, as it always has for this element.
     if (flags["per-hour"] !== undefined) delete flags.rps;
+    // A fleet is never assumed: one GPU, silently, would answer another question.
+    if (flags.gpus === undefined && base.fleet?.count === undefined) {
+      throw Object.assign(new Error("gpus: give the GPU count (the gpus attribute, or fleet.count in the JSON child)"), { field: "gpus" });
+    }
     // An error names the attribute as written here ("gpus must be a number"), without dashes.
-    return scenarioFromFlags(flags, child ? JSON.parse(child.textContent) : {}, { prefix: "" });
+    return scenarioFromFlags(flags, base, { prefix: "" });
+  }
+
+  /** The controls (once: re-rendering the answer keeps them, and the focus in them) and the answer's container. */
+  frame(interactive) {
+    if (this.answer?.isConnected && this.interactive === interactive) return this.answer;
+    const controls = interactive
+      ? `<p part="controls"><label>Requests/s <input type="number" min="0" step="any" data-attribute="rps"></label>` +
+        `<label>Target (ms) <input type="number" min="1" step="any" data-attribute="target"></label></p>`
+      : "";
+    this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}${controls}<div aria-live="polite"></div>`;
+    for (const input of this.shadowRoot.querySelectorAll("input[data-attribute]")) {
+      input.addEventListener("change", () => this.fromControl(input));
+    }
+    this.interactive = interactive;
+    this.answer = this.shadowRoot.querySelector("div[aria-live]");
+    return this.answer;
   }
 
   async render() {
     try {
       await init();
     } catch (error) {
+      this.answer = undefined;
       this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}<p class="error" role="alert" part="error">${escapeHtml(loadFailure(error))}</p>`;
       return;
     }
     const compact = this.hasAttribute("compact");
-    const interactive = this.hasAttribute("interactive");
+    const answer = this.frame(this.hasAttribute("interactive"));
     let body;
     try {
       const scenario = this.scenario();
@@ -137,30 +175,39 @@ export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
     } catch (error) {
       body = `<p class="error" role="alert" part="error">${escapeHtml(error.message)}</p>`;
     }
-    const controls = interactive
-      ? `<p><label>Requests/s <input type="number" min="0" step="any" data-attribute="rps" value="${escapeHtml(this.getAttribute("rps") ?? "")}"></label>` +
-        `<label>Target (ms) <input type="number" min="1" step="any" data-attribute="target" value="${escapeHtml(this.targetMs() ?? "")}"></label></p>`
-      : "";
-    this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}${controls}<div aria-live="polite">${body}</div>`;
+    answer.innerHTML = body;
+    // The controls show the scenario's values, but not over one being edited.
+    const values = { rps: this.getAttribute("per-hour") ? String(Number(this.getAttribute("per-hour")) / 3600) : this.getAttribute("rps") ?? "", target: this.firstSlo()?.targetMs ?? "" };
     for (const input of this.shadowRoot.querySelectorAll("input[data-attribute]")) {
-      input.addEventListener("change", () => this.fromControl(input));
+      if (this.shadowRoot.activeElement !== input) input.value = String(values[input.dataset.attribute]);
     }
   }
 
-  /** The first SLO's target, ms, for the interactive input. */
-  targetMs() {
-    const slo = this.getAttribute("slo");
-    return slo ? parseSlo(slo.split(",")[0])?.targetMs : undefined;
+  /** The scenario's first SLO (from the attributes or the JSON child), or undefined. */
+  firstSlo() {
+    try {
+      return [this.scenario().slo ?? []].flat()[0];
+    } catch {
+      return parseSlo((this.getAttribute("slo") ?? "").split(",")[0]) ?? undefined;
+    }
   }
 
   fromControl(input) {
-    if (input.dataset.attribute === "rps") {
-      this.setAttribute("rps", input.value);
+    const value = input.value.trim();
+    if (value === "") {
+      this.answer.innerHTML = `<p class="error" role="alert" part="error">${input.dataset.attribute === "rps" ? "Requests/s" : "Target (ms)"} is empty: enter a number.</p>`;
       return;
     }
-    // The first SLO with the new target (the others are dropped, as they always have been).
-    const first = parseSlo((this.getAttribute("slo") ?? "ttft:p95<500ms").split(",")[0]);
-    if (first) this.setAttribute("slo", formatSlo({ ...first, targetMs: input.value }));
+    if (input.dataset.attribute === "rps") {
+      // Requests/s typed here is the volume: an hourly one no longer applies.
+      this.removeAttribute("per-hour");
+      this.setAttribute("rps", value);
+      return;
+    }
+    // The first SLO, its metric and percentile kept, with the new target (the others are
+    // dropped, as they always have been).
+    const first = this.firstSlo() ?? { metric: "ttft", percentile: 95 };
+    this.setAttribute("slo", formatSlo({ ...first, targetMs: Number(value) }));
   }
 }
 

@@ -305,3 +305,98 @@ test("the element renders twice on a docs page, sharing one wasm instance", asyn
   assert.match(misspelled, /^prompt_tokens: unknown attribute; the attributes are model, params-b, gpu, /);
   await docs.close();
 });
+
+/** WCAG contrast of two CSS colours (rgb()/rgba() as getComputedStyle gives them). */
+function contrast(foreground, background) {
+  const channels = (color) => color.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (color) => {
+    const [r, g, b] = channels(color).map((value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+test("the element is readable on light and dark docs themes set by class, attribute or the OS, and the host's text styles stay out", async () => {
+  const docs = await browser.newPage();
+  const themes = {
+    "light class": { html: 'class="light"', css: ".light body { background: #ffffff; color: #1c1e21; }" },
+    "dark class": { html: 'class="dark"', css: ".dark body { background: #1b1b1d; color: #e3e3e3; }" },
+    "dark attribute": { html: 'data-theme="dark"', css: "[data-theme=dark] body { background: #0d1117; color: #c9d1d9; }" },
+    "dark OS": { html: "", css: "@media (prefers-color-scheme: dark) { body { background: #121212; color: #f0f0f0; } }" },
+  };
+  await docs.emulateMedia({ colorScheme: "dark" });
+  await docs.goto(url.replace(/\/www\/$/, "/www/embed-example.html"));  // the server's origin, for the module
+  for (const [name, { html, css }] of Object.entries(themes)) {
+    await docs.setContent(`<!doctype html><html ${html}><head><style>${css} body { text-align: justify; letter-spacing: 2px; }</style>
+      <script type="module" src="${url}../pkg/web/element.js"></script></head><body>
+      <inferplan-advisor model="Llama-3.1-8B" gpu="H100-SXM" gpus="1" use-case="chat" rps="2000" slo="ttft:p95<500ms"></inferplan-advisor></body></html>`);
+    await docs.waitForFunction(() => document.querySelector("inferplan-advisor").shadowRoot?.querySelector("[part=verdict]"), null, { timeout: 20000 });
+    const measured = await docs.evaluate(() => {
+      const shadow = document.querySelector("inferplan-advisor").shadowRoot;
+      const background = getComputedStyle(document.body).backgroundColor;
+      return {
+        background,
+        texts: ["[part=verdict]", "[part=summary]", ".config", "[part=targets]"].map((selector) => getComputedStyle(shadow.querySelector(selector)).color),
+        align: getComputedStyle(shadow.querySelector("[part=summary]")).textAlign,
+        spacing: getComputedStyle(shadow.querySelector("[part=summary]")).letterSpacing,
+      };
+    });
+    for (const color of measured.texts) {
+      assert.ok(contrast(color, measured.background) >= 4.5, `${name}: ${color} on ${measured.background}`);
+    }
+    assert.equal(measured.align, "start", name);
+    assert.equal(measured.spacing, "normal", name);
+  }
+  await docs.close();
+});
+
+test("interactive mode keeps the metric, the focus and the volume's unit, and says what is wrong", async () => {
+  const docs = await browser.newPage();
+  await docs.goto(url.replace(/\/www\/$/, "/www/embed-example.html"));  // the server's origin, for the module
+  await docs.setContent(`<!doctype html><html><head><script type="module" src="${url}../pkg/web/element.js"></script></head><body>
+    <inferplan-advisor id="e2e" interactive model="Llama-3.1-8B" gpu="H100-SXM" gpus="1" use-case="chat" per-hour="7200">
+      <script type="application/json">{ "slo": { "metric": "e2e", "percentile": 99, "targetMs": 20000 } }</script>
+    </inferplan-advisor>
+    <inferplan-advisor id="nogpus" model="Llama-3.1-8B" gpu="H100-SXM" use-case="chat" rps="1"></inferplan-advisor></body></html>`);
+  const shadow = (id, selector) => docs.waitForFunction(([id, selector]) => document.getElementById(id).shadowRoot?.querySelector(selector), [id, selector], { timeout: 20000 });
+  await shadow("e2e", "[part=verdict]");
+  // A missing GPU count is an error naming it, not one GPU assumed.
+  await shadow("nogpus", "[part=error]");
+  assert.match(await docs.evaluate(() => document.getElementById("nogpus").shadowRoot.querySelector("[part=error]").textContent), /^gpus: give the GPU count/);
+  // Editing the target keeps the JSON child's E2E p99; the focus stays in the input.
+  await docs.evaluate(() => {
+    const input = document.getElementById("e2e").shadowRoot.querySelector("input[data-attribute=target]");
+    input.focus();
+    input.value = "15000";
+    input.dispatchEvent(new Event("change"));
+  });
+  await docs.waitForFunction(() => document.getElementById("e2e").getAttribute("slo") === "e2e:p99<15000ms");
+  await docs.waitForFunction(() => document.getElementById("e2e").shadowRoot.querySelector("[part=targets]")?.textContent.includes("E2E"));
+  assert.equal(await docs.evaluate(() => document.getElementById("e2e").shadowRoot.activeElement?.dataset.attribute), "target");
+  // Requests/s typed with per-hour set is the new volume.
+  await docs.evaluate(() => {
+    const input = document.getElementById("e2e").shadowRoot.querySelector("input[data-attribute=rps]");
+    input.value = "4";
+    input.dispatchEvent(new Event("change"));
+  });
+  await docs.waitForFunction(() => document.getElementById("e2e").getAttribute("rps") === "4" && !document.getElementById("e2e").hasAttribute("per-hour"));
+  // An emptied input says so.
+  await docs.evaluate(() => {
+    const input = document.getElementById("e2e").shadowRoot.querySelector("input[data-attribute=rps]");
+    input.value = "";
+    input.dispatchEvent(new Event("change"));
+  });
+  assert.match(await docs.evaluate(() => document.getElementById("e2e").shadowRoot.querySelector("[part=error]")?.textContent ?? ""), /Requests\/s is empty/);
+  // A JSON child edited at runtime re-renders.
+  await docs.evaluate(() => {
+    document.getElementById("e2e").setAttribute("rps", "1");
+    document.getElementById("e2e").removeAttribute("slo");
+    document.querySelector("#e2e script").textContent = '{ "slo": { "metric": "tpot", "percentile": 95, "targetMs": 80 } }';
+  });
+  await docs.waitForFunction(() => document.getElementById("e2e").shadowRoot.querySelector("[part=targets]")?.textContent.includes("TPOT"));
+  await docs.close();
+});
