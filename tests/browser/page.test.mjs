@@ -400,3 +400,11 @@ test("interactive mode keeps the metric, the focus and the volume's unit, and sa
   await docs.waitForFunction(() => document.getElementById("e2e").shadowRoot.querySelector("[part=targets]")?.textContent.includes("TPOT"));
   await docs.close();
 });
+
+test("opened as a file, the page says why it cannot answer instead of computing for ever", async () => {
+  const local = await browser.newPage();
+  await local.goto(`file://${ROOT}www/index.html`);
+  await local.waitForFunction(() => document.getElementById("error")?.textContent.includes("file://"), null, { timeout: 10000 });
+  assert.equal(await local.textContent("#verdict"), "inferplan could not start");
+  await local.close();
+});
