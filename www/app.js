@@ -283,7 +283,13 @@ worker.onmessage = ({ data }) => {
   $("result").setAttribute("aria-busy", "false");
   if (data.error) {
     showError(data.error);
+    // An answer left from earlier inputs is marked, never shown as this input's.
+    if (document.body.dataset.ready === "true") {
+      $("answer").dataset.stale = "true";
+      $("error").textContent += " The answer below is for the previous inputs.";
+    }
   } else {
+    delete $("answer").dataset.stale;
     renderAnswer(data);
     if (firstAnswer) {
       firstAnswer = false;

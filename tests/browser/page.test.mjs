@@ -408,3 +408,13 @@ test("opened as a file, the page says why it cannot answer instead of computing 
   assert.equal(await local.textContent("#verdict"), "inferplan could not start");
   await local.close();
 });
+
+test("an answer to earlier inputs is marked stale while the current ones have an error", async () => {
+  await answered(() => page.fill("#volume", "3"));
+  assert.equal(await page.getAttribute("#answer", "data-stale"), null);
+  await answered(() => page.fill("#volume", "-5"));
+  assert.equal(await page.getAttribute("#answer", "data-stale"), "true");
+  assert.match(await text("#error"), /previous inputs/);
+  await answered(() => page.fill("#volume", "3"));
+  assert.equal(await page.getAttribute("#answer", "data-stale"), null);
+});
