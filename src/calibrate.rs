@@ -17,7 +17,7 @@ use crate::measure::{
 use crate::perf::{Calibration, MemoryPolicy};
 use crate::scenario::limits::{MAX_CONCURRENCY, MAX_CV, MAX_MEASURED_POINTS, MAX_OUTPUT_TOKENS, MAX_PROMPT_TOKENS};
 use crate::scenario::{CalibrationSource, MeasuredInput, ResolvedScenario, Scenario};
-use crate::sim::{WorkBudget, MAX_WORK_PER_CALL, REQUEST_WORK};
+use crate::sim::{steps_words, WorkBudget, MAX_WORK_PER_CALL};
 use serde::Serialize;
 
 /// Loss evaluations of a fit to measurements (each simulates every measured level).
@@ -195,22 +195,22 @@ pub fn fit_to_measurements(
     // `MAX_EVALUATIONS`, each level bounded to a multiple of its work at the built-in factors.
     let most_work_per_evaluation = FIT_WORK / MIN_EVALUATIONS;
     let mut first_work = Vec::new();
+    let mut work_per_evaluation = 0;
     for (index, row) in prepared.iter().enumerate() {
-        let spent: u64 = first_work.iter().sum();
-        let Some(work) = row.prediction_work(&built_in, most_work_per_evaluation - spent) else {
+        let Some(work) = row.prediction_work(&built_in, most_work_per_evaluation - work_per_evaluation) else {
             return Err(Error::invalid(
                 "measured.runs",
                 format!(
-                    "points whose simulation takes at most {most_work_per_evaluation} steps in all \
-                     (iteration times computed, and {REQUEST_WORK} for each request drawn): fewer points, \
-                     fewer requests or users per point, or shorter requests"
+                    "points whose simulation takes at most {} in all: fewer points, fewer requests or users \
+                     per point, or shorter requests",
+                    steps_words(most_work_per_evaluation)
                 ),
                 format!("more by the {} usable point", ordinal(index + 1)),
             ));
         };
         first_work.push(work);
+        work_per_evaluation += work;
     }
-    let work_per_evaluation: u64 = first_work.iter().sum();
     let evaluations = (FIT_WORK / work_per_evaluation.max(1)).min(MAX_EVALUATIONS as u64) as usize;
     // The evaluations draw on `FIT_WORK` (a prediction it cannot pay for is NaN, the worst
     // of losses), the predictions after the fit on their own bounds only.

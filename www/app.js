@@ -1,19 +1,22 @@
 // The page: a form whose whole state lives in the URL, an answer recomputed on every change in
 // a worker (the newest request wins, so typing never waits), and the charts drawn from it.
 import init, { catalog, importBenchmark } from "../pkg/web/index.js";
-import { loadChart, tradeoffChart } from "../pkg/web/charts.js";
+import { CHART_STYLE, loadChart, tradeoffChart } from "../pkg/web/charts.js";
 import { toFlags } from "../pkg/web/flags.js";
 import { formatMs, formatNumber } from "../pkg/web/format.js";
-import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES } from "../pkg/web/words.js";
+import { bandText, checkStatusText, describeCalibration, describeErrorBand, describeNeed, describePrediction, METRIC_LABELS, VERDICT_HEADLINES, wasmLoadFailure } from "../pkg/web/words.js";
 
 const started = performance.now();
+// The charts' own rule, as the element adopts it (not a copy in style.css).
+const chartSheet = new CSSStyleSheet();
+chartSheet.replaceSync(CHART_STYLE);
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, chartSheet];
 try {
   await init();
 } catch (error) {
   // Say so rather than "Computing…" for ever (a Content-Security-Policy, file://, offline).
   document.getElementById("verdict").textContent = "inferplan could not load";
-  document.getElementById("error").textContent = `inferplan could not load its WebAssembly (${error.message}). ` +
-    "A Content-Security-Policy must allow it (script-src 'wasm-unsafe-eval'), and the page must be served over http(s).";
+  document.getElementById("error").textContent = wasmLoadFailure(error);
   throw error;
 }
 const { defaultPrecisions, engines, gpus, headroom, maxTensorParallel, metrics, models, precisions, useCases } = catalog();

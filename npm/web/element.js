@@ -11,7 +11,7 @@
 import init, { advise } from "./index.js";
 import { CHART_STYLE, loadChart, tradeoffChart } from "./charts.js";
 import { scenarioFromFlags } from "./flags.js";
-import { describeChecks, describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES } from "./words.js";
+import { describeChecks, describeDeployment, formatSlo, parseSlo, VERDICT_HEADLINES, wasmLoadFailure } from "./words.js";
 
 /** The attributes that set the scenario: named, and read, like the command's flags. */
 const SCENARIO_ATTRIBUTES = ["model", "params-b", "gpu", "gpus", "use-case", "slo", "rps", "per-hour", "prompt-tokens", "output-tokens", "price", "engine"];
@@ -73,12 +73,6 @@ const SHEET = (() => {
   }
 })();
 
-/** Why nothing can be computed when the wasm does not load, and what usually causes it. */
-function loadFailure(error) {
-  return `inferplan could not load its WebAssembly (${error?.message ?? error}). ` +
-    "A Content-Security-Policy must allow it (script-src 'wasm-unsafe-eval'), the page must be served over http(s) " +
-    "rather than opened as a file, and inferplan_bg.wasm must be reachable next to the module.";
-}
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -156,14 +150,15 @@ export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
       await init();
     } catch (error) {
       this.answer = undefined;
-      this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}<p class="error" role="alert" part="error">${escapeHtml(loadFailure(error))}</p>`;
+      this.shadowRoot.innerHTML = `${SHEET ? "" : `<style>${STYLE}</style>`}<p class="error" role="alert" part="error">${escapeHtml(wasmLoadFailure(error))}</p>`;
       return;
     }
     const compact = this.hasAttribute("compact");
     const answer = this.frame(this.hasAttribute("interactive"));
     let body;
+    let scenario;
     try {
-      const scenario = this.scenario();
+      scenario = this.scenario();
       const recommendation = advise(scenario);
       body = `<p class="verdict${recommendation.verdict.startsWith("infeasible") ? " infeasible" : ""}" part="verdict" data-verdict="${recommendation.verdict}">${escapeHtml(VERDICT_HEADLINES[recommendation.verdict])}</p>
 <p class="summary" part="summary">${escapeHtml(recommendation.summary)}</p>` +
@@ -177,16 +172,17 @@ export class InferplanAdvisor extends (globalThis.HTMLElement ?? class {}) {
     }
     answer.innerHTML = body;
     // The controls show the scenario's values, but not over one being edited.
-    const values = { rps: this.getAttribute("per-hour") ? String(Number(this.getAttribute("per-hour")) / 3600) : this.getAttribute("rps") ?? "", target: this.firstSlo()?.targetMs ?? "" };
+    const values = { rps: this.getAttribute("per-hour") ? String(Number(this.getAttribute("per-hour")) / 3600) : this.getAttribute("rps") ?? "", target: this.firstSlo(scenario)?.targetMs ?? "" };
     for (const input of this.shadowRoot.querySelectorAll("input[data-attribute]")) {
       if (this.shadowRoot.activeElement !== input) input.value = String(values[input.dataset.attribute]);
     }
   }
 
-  /** The scenario's first SLO (from the attributes or the JSON child), or undefined. */
-  firstSlo() {
+  /** The scenario's first SLO (from the attributes or the JSON child), or undefined; `scenario`
+   * when it is already read. */
+  firstSlo(scenario) {
     try {
-      return [this.scenario().slo ?? []].flat()[0];
+      return [(scenario ?? this.scenario()).slo ?? []].flat()[0];
     } catch {
       return parseSlo((this.getAttribute("slo") ?? "").split(",")[0]) ?? undefined;
     }

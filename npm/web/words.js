@@ -110,3 +110,10 @@ export function describeChecks(prediction) {
     })
     .join("; ");
 }
+
+/** Why nothing can be computed when the wasm does not load, and what usually causes it (the page and the element). */
+export function wasmLoadFailure(error) {
+  return `inferplan could not load its WebAssembly (${error?.message ?? error}). ` +
+    "A Content-Security-Policy must allow it (script-src 'wasm-unsafe-eval'), the page must be served over http(s) " +
+    "rather than opened as a file, and inferplan_bg.wasm must be reachable next to the module.";
+}

@@ -165,16 +165,8 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
         let Some(label) = row.get(0).filter(|l| !l.trim().is_empty()) else {
             continue;
         };
-        // A row shorter than its table's header: the file was cut short.
         if row.len() < header.len() {
-            return Err(ImportError::field(
-                &format!("line {}", index + 1),
-                &format!(
-                    "{} cells like its header, not {} (is the file cut short?)",
-                    header.len(),
-                    row.len()
-                ),
-            ));
+            return Err(ImportError::cut_short(index + 1, header.len(), row.len()));
         }
         let (name, unit) = name_and_unit(label);
         if header.len() == 2 && header[1] == "Value" {
@@ -302,6 +294,7 @@ impl RecordsReader {
         Ok(())
     }
 
+    /// The run the records make: one point of their samples.
     pub fn finish(self) -> Result<MeasuredRun, ImportError> {
         let RecordsReader {
             samples,
@@ -316,15 +309,17 @@ impl RecordsReader {
         }
         let point = MeasuredPoint::from_samples(samples, &gaps, failed, span_s);
         Ok(MeasuredRun {
-        tool: "aiperf".to_string(),
-        tool_version: None,
-        format: FileLayout::AiperfRecordsJsonl.id().to_string(),
-        model: None,
-        points: vec![point],
-        notes: vec![
-            "computed from per-request records: percentiles by linear interpolation, with 95% order-statistic intervals".to_string(),
-            "throughput is completed requests over the span from the first start to the last end".to_string(),
-        ],
-    })
+            tool: "aiperf".to_string(),
+            tool_version: None,
+            format: FileLayout::AiperfRecordsJsonl.id().to_string(),
+            model: None,
+            points: vec![point],
+            notes: vec![
+                "computed from per-request records: percentiles by linear interpolation, with 95% order-statistic \
+                 intervals"
+                    .to_string(),
+                "throughput is completed requests over the span from the first start to the last end".to_string(),
+            ],
+        })
     }
 }

@@ -147,14 +147,7 @@ pub fn import_csv(rows: &[csv::StringRecord]) -> Result<MeasuredRun, ImportError
     for (row_index, row) in rows[3..].iter().enumerate() {
         let line = row_index + 4;
         if row.len() != rows[0].len() {
-            return Err(ImportError::field(
-                &format!("line {line}"),
-                &format!(
-                    "{} cells, as the header has (it has {}: the file may be cut short)",
-                    rows[0].len(),
-                    row.len()
-                ),
-            ));
+            return Err(ImportError::cut_short(line, rows[0].len(), row.len()));
         }
         let value = |column: Option<usize>| {
             column

@@ -56,6 +56,15 @@ impl ImportError {
         }
     }
 
+    /// A table row (on `line`, counted from 1) with fewer cells than its header has: the file
+    /// was cut short.
+    pub(crate) fn cut_short(line: usize, header_cells: usize, row_cells: usize) -> ImportError {
+        ImportError::field(
+            &format!("line {line}"),
+            &format!("{header_cells} cells, as its header has (it has {row_cells}: the file may be cut short)"),
+        )
+    }
+
     fn into_error(self, format: &str) -> Error {
         Error::Malformed {
             field: "text".to_string(),

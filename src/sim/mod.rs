@@ -183,13 +183,18 @@ impl WorkBudget {
         Err(Error::invalid(
             "workload",
             format!(
-                "answerable within the {MAX_WORK_PER_CALL} steps of simulation one call may spend \
-                 (iteration times computed, and {REQUEST_WORK} for each request drawn): fewer closed-loop \
-                 users or shorter requests per replica, a named engine or fewer precisions"
+                "answerable within the {} one call may spend: fewer closed-loop users or shorter requests \
+                 per replica, a named engine or fewer precisions",
+                steps_words(MAX_WORK_PER_CALL)
             ),
             "a question that needs more",
         ))
     }
+}
+
+/// "N steps of simulation (...)": the budget's unit in words, for the errors that name a limit.
+pub fn steps_words(steps: u64) -> String {
+    format!("{steps} steps of simulation (iteration times computed, and {REQUEST_WORK} for each request drawn)")
 }
 
 impl Default for WorkBudget {
